@@ -1,0 +1,55 @@
+# SPDX-License-Identifier: GPL-2.0
+#
+# LIS — Linux Integration Services for Hyper-V and Azure guests.
+#
+#   make            deps, then modules for every kernel tree (and, as they
+#                   land, packages and the ISO)
+#   make deps       install build and test dependencies (apt-get / dnf / yum)
+#   make modules    build every module for every tree in KDIRS (default: all
+#                   trees under /lib/modules/*/build and /usr/src/kernels/*),
+#                   or for one tree with KDIR=...; output in out/<krel>/
+#   make check      the test ladder; ends with "N passed, N failed"
+#   make vm-check   the VM rung only
+#   make bench      the benchmarks in bench/
+#   make clean
+SHELL := /bin/bash
+.DEFAULT_GOAL := all
+TOP := $(abspath $(dir $(lastword $(MAKEFILE_LIST))))
+OUT ?= $(TOP)/out
+export OUT
+JOBS ?= $(shell getconf _NPROCESSORS_ONLN 2>/dev/null || echo 2)
+
+ifneq ($(KDIR),)
+KDIRS := $(KDIR)
+else
+KDIRS ?= $(shell $(TOP)/scripts/kernel-trees.sh)
+endif
+
+.PHONY: all deps modules check vm-check bench clean
+
+all: deps
+	$(MAKE) -C $(TOP) modules
+
+deps:
+	@$(TOP)/scripts/deps.sh
+
+modules:
+	@if [ -z "$(strip $(KDIRS))" ]; then \
+		echo "make modules: no kernel tree found; install kernel headers (make deps) or pass KDIR=" >&2; \
+		exit 1; \
+	fi
+	@rc=0; for k in $(KDIRS); do \
+		$(TOP)/scripts/build-kernel.sh --jobs $(JOBS) $$k || rc=1; \
+	done; exit $$rc
+
+check: deps
+	@$(TOP)/tests/check.sh
+
+vm-check:
+	@$(TOP)/tests/check.sh vm
+
+bench:
+	@$(TOP)/bench/run.sh
+
+clean:
+	rm -rf $(OUT)

@@ -1,0 +1,34 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * Driver-core shims: the bus_type callback signatures that changed.
+ * Keyed only on HAVE_* from kernel-compat/probes/core.
+ */
+#ifndef LIS_COMPAT_BUS_H
+#define LIS_COMPAT_BUS_H
+
+#include <linux/device.h>
+
+/* 5.15: bus_type.remove returns void */
+#ifdef HAVE_BUS_REMOVE_VOID
+#define LIS_BUS_REMOVE_TYPE		void
+#define LIS_BUS_REMOVE_DONE(ret)	do { (void)(ret); return; } while (0)
+#else
+#define LIS_BUS_REMOVE_TYPE		int
+#define LIS_BUS_REMOVE_DONE(ret)	return (ret)
+#endif
+
+/* 6.3: bus_type.uevent takes a const struct device * */
+#ifdef HAVE_BUS_UEVENT_CONST
+#define LIS_UEVENT_DEVICE		const struct device
+#else
+#define LIS_UEVENT_DEVICE		struct device
+#endif
+
+/* 6.11: bus_type.match takes a const struct device_driver * */
+#ifdef HAVE_BUS_MATCH_CONST_DRV
+#define LIS_MATCH_DRIVER		const struct device_driver
+#else
+#define LIS_MATCH_DRIVER		struct device_driver
+#endif
+
+#endif
