@@ -42,6 +42,7 @@ typedef spinlock_t lis_spinlock_t;
 #define lis_xchg32(p, v)		xchg(p, v)
 
 /* bit operations on unsigned long arrays; atomic */
+#define LIS_BITS_PER_ULONG			BITS_PER_LONG
 #define lis_test_and_clear_bit(nr, addr)	test_and_clear_bit(nr, addr)
 #define lis_set_bit(nr, addr)			set_bit(nr, addr)
 
@@ -108,20 +109,20 @@ static inline u32 lis_cmpxchg32(u32 *p, u32 old, u32 new_val)
 }
 #define lis_xchg32(p, v)	__atomic_exchange_n(p, v, __ATOMIC_SEQ_CST)
 
-#define LIS_BITS_PER_LONG	(8 * sizeof(unsigned long))
+#define LIS_BITS_PER_ULONG	(8 * sizeof(unsigned long))
 static inline bool lis_test_and_clear_bit(unsigned int nr, unsigned long *addr)
 {
-	unsigned long mask = 1UL << (nr % LIS_BITS_PER_LONG);
-	unsigned long old = __atomic_fetch_and(&addr[nr / LIS_BITS_PER_LONG],
+	unsigned long mask = 1UL << (nr % LIS_BITS_PER_ULONG);
+	unsigned long old = __atomic_fetch_and(&addr[nr / LIS_BITS_PER_ULONG],
 					       ~mask, __ATOMIC_SEQ_CST);
 	return (old & mask) != 0;
 }
 
 static inline void lis_set_bit(unsigned int nr, unsigned long *addr)
 {
-	unsigned long mask = 1UL << (nr % LIS_BITS_PER_LONG);
+	unsigned long mask = 1UL << (nr % LIS_BITS_PER_ULONG);
 
-	__atomic_fetch_or(&addr[nr / LIS_BITS_PER_LONG], mask, __ATOMIC_SEQ_CST);
+	__atomic_fetch_or(&addr[nr / LIS_BITS_PER_ULONG], mask, __ATOMIC_SEQ_CST);
 }
 
 #define lis_likely(x)		__builtin_expect(!!(x), 1)

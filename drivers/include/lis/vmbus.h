@@ -52,10 +52,15 @@ struct lis_env_ops {
 	 * (kernel: a per-CPU tasklet) */
 	void (*defer_events)(void *env, unsigned int cpu);
 	/* defer lis_vmbus_run_messages(vmbus) to process context (kernel:
-	 * an ordered workqueue) */
+	 * an ordered workqueue); it answers waiters and never blocks */
 	void (*defer_messages)(void *env);
-	/* a primary channel was offered / rescinded / the core gives up on
-	 * it; called in process context, in offer order */
+	/* defer lis_vmbus_run_offers(vmbus) to process context, on another
+	 * ordered queue: offers, rescinds and the driver callbacks they cause
+	 * (probe, open, remove) run there and may wait for the host */
+	void (*defer_offers)(void *env);
+	/* a primary channel was offered / rescinded; called from
+	 * lis_vmbus_run_offers, in arrival order.  channel_rescinded must
+	 * drop every reference to the channel before it returns. */
 	void (*channel_offered)(void *env, struct lis_channel *ch);
 	void (*channel_rescinded)(void *env, struct lis_channel *ch);
 	/* a timer-expired message arrived on the VMBus SINT (legacy stimer0) */
@@ -100,6 +105,9 @@ void lis_vmbus_isr(struct lis_vmbus *vmbus, unsigned int cpu);
 /* deferred halves (see lis_env_ops) */
 void lis_vmbus_run_events(struct lis_vmbus *vmbus, unsigned int cpu);
 void lis_vmbus_run_messages(struct lis_vmbus *vmbus);
+void lis_vmbus_run_offers(struct lis_vmbus *vmbus);
+/* malformed or unexpected host messages seen (tests, sysfs) */
+u64 lis_vmbus_protocol_errors(const struct lis_vmbus *vmbus);
 
 u32 lis_vmbus_version(const struct lis_vmbus *vmbus);
 const struct lis_platform *lis_vmbus_platform(const struct lis_vmbus *vmbus);

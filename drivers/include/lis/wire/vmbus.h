@@ -81,6 +81,10 @@
 #define HV_MESSAGE_FLAG_PENDING		0x1u
 #define HV_EVENT_FLAGS_BYTES		256	/* per SINT: 2048 bits */
 
+/*
+ * Shared with the host and accessed atomically: naturally aligned (its
+ * natural layout is the wire layout; the asserts keep it so), not packed.
+ */
 struct hv_message {
 	__le32 message_type;
 	u8 payload_size;
@@ -88,8 +92,10 @@ struct hv_message {
 	__le16 reserved;
 	__le64 sender;
 	u8 payload[HV_MESSAGE_PAYLOAD_SIZE];
-} __packed;
+};
 LIS_ASSERT_SIZE(struct hv_message, 256);
+LIS_ASSERT_OFFSET(struct hv_message, sender, 8);
+LIS_ASSERT_OFFSET(struct hv_message, payload, 16);
 
 /* HvCallPostMessage input (memory based) */
 struct hv_post_message_input {
@@ -325,6 +331,7 @@ LIS_ASSERT_SIZE(struct vmbus_msg_tl_connect_request, 40);
 
 #define VMBUS_RING_FEATURE_PENDING_SEND_SZ	0x1u
 
+/* shared and accessed atomically: natural layout == wire layout, not packed */
 struct vmbus_ring_control {
 	__le32 write_index;
 	__le32 read_index;
@@ -333,8 +340,9 @@ struct vmbus_ring_control {
 	__le32 reserved1[12];
 	__le32 feature_bits;
 	u8 reserved2[4028];
-} __packed;
+};
 LIS_ASSERT_SIZE(struct vmbus_ring_control, 4096);
+LIS_ASSERT_OFFSET(struct vmbus_ring_control, feature_bits, 64);
 
 enum vmbus_packet_type {
 	VMBUS_PKT_INVALID = 0x0,
