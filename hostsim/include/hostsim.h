@@ -39,6 +39,9 @@ struct hs_guest_env {
 	void *(*map)(void *ctx, uint64_t gpa, size_t len);
 	/* raise `vector` on virtual processor `vp` */
 	void (*interrupt)(void *ctx, uint32_t vp, uint8_t vector);
+	/* optional: one line per protocol error hostsim detects (no newline);
+	 * NULL: printed to stderr when HOSTSIM_LOG is set in the environment */
+	void (*log)(void *ctx, const char *line);
 };
 
 /* ---- the simulated partition ---------------------------------------------- */
@@ -53,6 +56,9 @@ struct hs_config {
 	uint32_t isolation_type;	/* CPUID 0x4000000C EBX[3:0]; 0 none */
 	/* AutoEOI deprecation hint (CPUID 0x40000004 EAX bit 9) */
 	bool deprecate_auto_eoi;
+	/* message connection id VERSION_RESPONSE hands out for >= 5.0; 0: 4.
+	 * A value other than 1 and 4 catches a guest that does not switch. */
+	uint32_t msg_conn_id;
 };
 
 #define HS_CPUID_HYPERV			0
@@ -107,6 +113,9 @@ struct hs_device_ops {
 	/* the guest wrote packets: read them with hs_channel_recv() */
 	void (*ready)(struct hs_channel *ch);
 	void (*closed)(struct hs_channel *ch);
+	/* optional: a send that failed because the ring was full can now
+	 * succeed (the guest freed the space hostsim asked for) */
+	void (*writable)(struct hs_channel *ch);
 };
 
 struct hs_offer {
@@ -176,6 +185,7 @@ enum hs_fault {
 	HS_FAULT_BAD_RELID_OFFER,	/* offers with relid 0 or >= 2048 */
 	HS_FAULT_UNKNOWN_MESSAGE,	/* send an undefined message type first */
 	HS_FAULT_NO_UNLOAD_RESPONSE,	/* ignore UNLOAD */
+	HS_FAULT_POST_BUSY,		/* HvPostMessage: INSUFFICIENT_BUFFERS */
 };
 void hs_inject(struct hs_host *h, enum hs_fault fault, unsigned int count);
 
@@ -188,5 +198,42 @@ void hs_channel_signal(struct hs_channel *ch);
 
 /* send a raw channel message to the guest (for malformed-message tests) */
 int hs_post_raw_message(struct hs_host *h, const void *msg, uint32_t len);
+
+/* ---- additions (after the first contract) ----------------------------------- */
+
+/* host->guest packet with an extended header between the 16-byte
+ * descriptor and the payload (e.g. type 7, transfer pages: ext = the
+ * TransferPageSetId/RangeCount/ranges block); ext_len is padded to 8.
+ * 0, or -1 when the ring is full or the channel is not open. */
+int hs_channel_sendv(struct hs_channel *ch, uint16_t type, uint16_t flags,
+		     uint64_t trans_id, const void *ext, uint32_t ext_len,
+		     const void *data, uint32_t len);
+/* ring-corruption tests: write `len` raw bytes (a multiple of 8, the
+ * descriptor included) plus the trailer as the next packet, with the normal
+ * index update and signalling rules; 0 or -1 */
+int hs_channel_send_raw(struct hs_channel *ch, const void *pkt, uint32_t len);
+/* the host's InterruptMask in the guest->host ring (consumer side, §3.4):
+ * while set the guest must not signal; clearing it makes hostsim look at
+ * the ring again */
+void hs_channel_set_interrupt_mask(struct hs_channel *ch, bool masked);
+
+/* copy to/from a GPADL of this channel by byte offset into the GPADL's
+ * ranges (works whatever the host layout of the pages); 0 or -1 */
+int hs_gpadl_copy_from_guest(struct hs_channel *ch, uint32_t gpadl, uint32_t offset,
+			     void *dst, uint32_t len);
+int hs_gpadl_copy_to_guest(struct hs_channel *ch, uint32_t gpadl, uint32_t offset,
+			   const void *src, uint32_t len);
+
+/* per-channel counters, for the signalling-rule tests */
+struct hs_channel_stats {
+	uint64_t guest_signals;		/* HvSignalEvent / monitor bits for it */
+	uint64_t host_signals;		/* SIEF bit + interrupt sent for it */
+	uint64_t packets_in;		/* packets read from the guest */
+	uint64_t packets_out;		/* packets written to the guest */
+	uint64_t send_full;		/* sends refused because the ring was full */
+	uint64_t space_signals;		/* host signals sent because the guest's
+					 * PendingSendSize was crossed */
+};
+void hs_channel_stats(struct hs_channel *ch, struct hs_channel_stats *st);
 
 #endif /* HOSTSIM_H */
