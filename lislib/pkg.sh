@@ -1,0 +1,261 @@
+# SPDX-License-Identifier: GPL-2.0
+# shellcheck shell=bash
+#
+# Packages: reading the medium's RPMs, the one rpm transaction (and its undo),
+# the DKMS steps, and the package scriptlets' entry point.  On a root whose
+# packages rpm does not manage (Debian, opt-in --replace) the lis-tools and
+# lis-dkms payloads are unpacked with a manifest instead, so uninstall.sh can
+# take exactly those files away again.
+
+# rpm_field RPMFILE FORMAT: one query of a package file
+rpm_field() { query rpm -qp --nosignature --qf "$2" "$1"; }
+
+# medium_rpms DIR: every package file on the medium (ISO root or a directory)
+medium_rpms() {
+	find "$1" -name '*.rpm' -type f 2>/dev/null | LC_ALL=C sort
+}
+
+# medium_kmods DIR: "KVER FAMILY FILE" for each kmod-lis on the medium
+medium_kmods() {
+	local f kver fam
+	while read -r f; do
+		case ${f##*/} in kmod-lis-*) ;; *) continue ;; esac
+		kver=$(rpm_field "$f" '[%{PROVIDES}\n]' | sed -n 's/^lis-kmod(\(.*\))$/\1/p' | head -n 1)
+		fam=$(rpm_field "$f" '[%{PROVIDES}\n]' | sed -n 's/^lis-family(\(.*\))$/\1/p' | head -n 1)
+		[ -n "$kver" ] && printf '%s %s %s\n' "$kver" "$fam" "$f"
+	done < <(medium_rpms "$1")
+}
+
+# medium_package DIR NAME: the newest file of package NAME on the medium
+medium_package() {
+	local f best=""
+	while read -r f; do
+		[ "$(rpm_field "$f" '%{NAME}')" = "$2" ] && best=$f
+	done < <(medium_rpms "$1")
+	[ -n "$best" ] && printf '%s\n' "$best"
+}
+
+# installed_version NAME: VERSION-RELEASE of an installed package, or empty
+installed_version() {
+	if root_uses_rpm; then
+		rpm_root -q --qf '%{VERSION}-%{RELEASE}\n' "$1" 2>/dev/null | head -n 1 | grep -v 'not installed' || true
+	elif [ -r "$(rp /var/lib/lis/manifest)" ]; then
+		sed -n "s/^package $1 //p" "$(rp /var/lib/lis/manifest)" | head -n 1
+	fi
+}
+
+# installed_lis_packages: names of every LIS package installed
+installed_lis_packages() {
+	if root_uses_rpm; then
+		rpm_root -qa --qf '%{NAME}\n' 2>/dev/null | grep -E '^(kmod-lis-|lis-tools$|lis-dkms$)' | LC_ALL=C sort || true
+	elif [ -r "$(rp /var/lib/lis/manifest)" ]; then
+		sed -n 's/^package \([^ ]*\) .*/\1/p' "$(rp /var/lib/lis/manifest)"
+	fi
+}
+
+# version_cmp A B: prints -1, 0 or 1 (rpm version order, numeric segments)
+version_cmp() {
+	[ "$1" = "$2" ] && { echo 0; return; }
+	local first
+	first=$(printf '%s\n%s\n' "$1" "$2" | sort -V | head -n 1)
+	if [ "$first" = "$1" ]; then echo -1; else echo 1; fi
+}
+
+# verify_signatures FILE...: when the admin imported our key, every package
+# must carry a good signature by it; otherwise say that nothing was verified
+verify_signatures() {
+	local f keyid
+	keyid=$(lis_key_id) || keyid=""
+	if [ -z "$keyid" ] || ! rpm_root -q "gpg-pubkey-$keyid" >/dev/null 2>&1; then
+		warn "package signatures not checked: the LIS signing key is not imported (see README, 'Verifying the packages')"
+		return 0
+	fi
+	for f in "$@"; do
+		rpm_root -K "$f" >> "$LIS_LOG" 2>&1 || { log "bad signature: $f"; return 1; }
+	done
+}
+
+# lis_key_id: the short id (8 hex, lower case) of the medium's public key
+lis_key_id() {
+	local k=${LIS_MEDIUM:-}/RPM-GPG-KEY-LIS
+	[ -r "$k" ] || return 1
+	gpg --batch --with-colons --show-keys "$k" 2>/dev/null |
+		awk -F: '$1 == "pub" { print tolower(substr($5, 9)); exit }'
+}
+
+# rpm_transaction INSTALL_FILES ERASE_NAMES: one rpm transaction; remembers how to undo it
+rpm_transaction() {
+	local -n _inst=$1 _erase=$2
+	local args=() f n
+	for n in "${_erase[@]}"; do args+=(-e "$n"); done
+	# keep copies of what we replace so a rollback can put it back
+	mkdir -p "$(rp /var/lib/lis/packages)" || return 1
+	for n in $(installed_lis_packages); do
+		journal_add package-was "$n $(installed_version "$n")"
+	done
+	[ ${#_inst[@]} -gt 0 ] || [ ${#_erase[@]} -gt 0 ] || return 0
+	journal_add rpm "${_inst[*]##*/} | ${_erase[*]}"
+	if [ ${#_inst[@]} -gt 0 ] && [ ${#_erase[@]} -gt 0 ]; then
+		# rpm cannot mix -U and -e in one command: erase first, in the same run of the journal
+		run rpm_root -e "${_erase[@]}" || return 1
+		run rpm_root -U --replacepkgs "${_inst[@]}" || return 1
+	elif [ ${#_inst[@]} -gt 0 ]; then
+		run rpm_root -U --replacepkgs "${_inst[@]}" || return 1
+	else
+		run rpm_root -e "${_erase[@]}" || return 1
+	fi
+	for f in "${_inst[@]}"; do
+		n=$(rpm_field "$f" '%{NAME}')
+		cp -f "$f" "$(rp "/var/lib/lis/packages/$n.rpm.new")" && journal_add saved "$n"
+	done
+	return 0
+}
+
+# commit_saved_packages: the new package files become the ones a later rollback restores
+commit_saved_packages() {
+	local f
+	for f in "$(rp /var/lib/lis/packages)"/*.rpm.new; do
+		[ -e "$f" ] || continue
+		mv -f "$f" "${f%.new}"
+	done
+	for f in "$(rp /var/lib/lis/packages)"/*.rpm; do
+		[ -e "$f" ] || continue
+		f=${f##*/}
+		installed_lis_packages | grep -qx "${f%.rpm}" || rm -f "$(rp "/var/lib/lis/packages/$f")"
+	done
+}
+
+# undo_rpm_transaction: remove what the transaction installed, reinstall what it replaced
+undo_rpm_transaction() {
+	local n now want=() ok=0 f
+	for n in $(installed_lis_packages); do
+		journal_has package-was "$n " || run rpm_root -e --nodeps "$n" || ok=1
+	done
+	while read -r n; do
+		f=$(rp "/var/lib/lis/packages/${n%% *}.rpm")
+		now=$(installed_version "${n%% *}")
+		[ "$now" = "${n#* }" ] && continue
+		if [ -e "$f" ]; then want+=("$f"); else log "cannot restore ${n%% *} ${n#* }: no saved package"; ok=1; fi
+	done < <(journal_get package-was)
+	[ ${#want[@]} -eq 0 ] || run rpm_root -U --oldpackage --replacepkgs --nodeps "${want[@]}" || ok=1
+	rm -f "$(rp /var/lib/lis/packages)"/*.rpm.new
+	return "$ok"
+}
+
+# unpack_payload RPMFILE: install a package's files without rpm (non-RPM roots), into the manifest
+unpack_payload() {
+	local f=$1 name ver list
+	name=$(rpm_field "$f" '%{NAME}') ver=$(rpm_field "$f" '%{VERSION}-%{RELEASE}')
+	list=$(rpm -qpl --nosignature "$f" 2>> "$LIS_LOG") || return 1
+	mkdir -p "$(rp /var/lib/lis)" || return 1
+	run bash -c 'set -o pipefail; rpm2cpio "$1" | (cd "$2" && cpio -idmu --quiet --no-absolute-filenames)' _ "$f" "$(rp /)" || return 1
+	{
+		printf 'package %s %s\n' "$name" "$ver"
+		printf '%s\n' "$list" | sed "s|^|file $name |"
+	} >> "$(rp /var/lib/lis/manifest)"
+	journal_add unpacked "$name"
+}
+
+# remove_payload NAME: take an unpacked package's files away again
+remove_payload() {
+	local m name=$1 f
+	m=$(rp /var/lib/lis/manifest)
+	[ -r "$m" ] || return 0
+	while read -r f; do
+		[ -f "$(rp "$f")" ] || [ -L "$(rp "$f")" ] && run rm -f "$(rp "$f")"
+	done < <(sed -n "s|^file $name ||p" "$m")
+	# then the directories that were ours and are now empty, deepest first
+	while read -r f; do
+		if [ -d "$(rp "$f")" ]; then rmdir "$(rp "$f")" 2>/dev/null || true; fi
+	done < <(sed -n "s|^file $name ||p" "$m" | sort -r)
+	sed -i -e "/^package $name /d" -e "/^file $name /d" "$m"
+}
+
+# dkms_installed_kernels: kernels the lis DKMS module is installed for
+dkms_installed_kernels() {
+	local d
+	for d in "$(rp /var/lib/dkms/lis)"/*/*/*/module; do
+		[ -d "$d" ] || continue
+		d=${d%/*/module}
+		printf '%s\n' "${d##*/}"
+	done | sort -u
+}
+
+# dkms_build_kernel VERSION KVER: build and install the lis DKMS module for one kernel
+dkms_build_kernel() {
+	local v=$1 k=$2
+	[ -d "$(rp "/var/lib/dkms/lis/$v")" ] || run_in_root dkms add -m lis -v "$v" || return 1
+	LIS_DEFER_IMAGES=1 run_in_root dkms install -m lis -v "$v" -k "$k" || {
+		warn "DKMS could not build LIS for $k (see the log); it stays on its in-tree drivers"
+		return 1
+	}
+	journal_add dkms "$v $k"
+}
+
+# dkms_remove_all VERSION: remove the lis DKMS module from every kernel
+dkms_remove_all() {
+	[ -d "$(rp "/var/lib/dkms/lis/$1")" ] || return 0
+	LIS_DEFER_IMAGES=1 run_in_root dkms remove -m lis -v "$1" --all
+}
+
+# images_deferred: the installer drives this transaction and does the images itself
+images_deferred() {
+	[ "${LIS_DEFER_IMAGES:-0}" = 1 ] || [ -e "$(rp /var/lib/lis/installer.lock)" ]
+}
+
+# pkg_scriptlet ACTION ARG COUNT: what the kmod-lis and lis-dkms scriptlets do.
+# Never fails the rpm transaction: a step that fails leaves the old image in
+# place and says so.
+pkg_scriptlet() {
+	local action=$1 arg=$2 count=${3:-1} k kernels=() files=()
+	LIS_LOG=/var/log/lis/packages.log
+	log_open "scriptlet-$action" "$arg" "$count"
+	case $action in
+	kmod-post)
+		files=("/lib/modules/$arg/extra/lis/"*.ko)
+		weak_modules_run --add-modules "${files[@]}" || warn "weak-modules could not link LIS for compatible kernels"
+		depmod_kernel "$arg" || warn "depmod failed for $arg"
+		images_deferred && return 0
+		mapfile -t kernels < <({ echo "$arg"; weak_linked_kernels; } | sort -u)
+		;;
+	kmod-preun)
+		[ "$count" = 0 ] || return 0
+		mkdir -p /var/lib/lis
+		{ echo "$arg"; weak_linked_kernels; } | sort -u > "/var/lib/lis/postun-$arg"
+		files=("/lib/modules/$arg/extra/lis/"*.ko)
+		weak_modules_run --remove-modules "${files[@]}" || warn "weak-modules could not unlink LIS"
+		return 0
+		;;
+	kmod-postun)
+		[ "$count" = 0 ] || return 0
+		mapfile -t kernels < <(cat "/var/lib/lis/postun-$arg" 2>/dev/null || echo "$arg")
+		rm -f "/var/lib/lis/postun-$arg"
+		for k in "${kernels[@]}"; do depmod_kernel "$k" || warn "depmod failed for $k"; done
+		images_deferred && return 0
+		;;
+	dkms-post)
+		mapfile -t kernels < <(installed_kernels)
+		for k in "${kernels[@]}"; do
+			kernel_build_dir "$k" >/dev/null || continue
+			dkms_build_kernel "$arg" "$k" || true
+		done
+		images_deferred && return 0
+		;;
+	dkms-preun)
+		[ "$count" = 0 ] || return 0
+		mapfile -t kernels < <(dkms_installed_kernels)
+		dkms_remove_all "$arg" || warn "dkms remove failed"
+		images_deferred && return 0
+		;;
+	dkms-kernel)
+		kernels=("$arg")
+		images_deferred && return 0
+		;;
+	*) warn "unknown scriptlet action $action"; return 0 ;;
+	esac
+	for k in "${kernels[@]}"; do
+		[ -d "/lib/modules/$k" ] || continue
+		refresh_kernel "$k" "$(kernel_mode "$k")" || warn "the initramfs of $k was not changed (see $LIS_LOG)"
+	done
+	return 0
+}

@@ -1,0 +1,231 @@
+# SPDX-License-Identifier: GPL-2.0
+# shellcheck shell=bash
+#
+# Generated fixtures for the packaging and installer rungs (sourced):
+#   gen_module         an ELF kernel module with real __versions CRCs from a
+#                      real symvers, .modinfo, exports and undefined symbols
+#                      (what depmod, modprobe and lis-kabi read)
+#   gen_build          one LIS build (every module of the family list) for a kernel
+#   gen_kernel_rpm     a `kernel` package for a release: vmlinuz, symvers,
+#                      config, in-tree Hyper-V modules, and Provides
+#                      kernel(sym) = CRC for every symbol of its symvers
+#   gen_base_rpm       the rest of the OS a package needs (bash, kmod, ...)
+#   make_toolbox/new_root  a root with a real rpm database, /bin/sh and the
+#                      commands the scriptlets run (copied from this host),
+#                      and the recording stand-ins from tests/installer/standins/
+# RHEL kernel CRCs come from tests/data/kabi (Module.symvers of 3.10.0-1160.el7)
+# and hv-rhel8.x/kabi (Red Hat's 8.8/8.9 kABI lists).
+FIX_TOP=${LIS_TOP:-$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)}
+FIX_OUT=${OUT:-$FIX_TOP/out}/tests/fixtures
+FIX_SDE=1700000000
+
+# symvers_of FAMILY: a symvers file (plain text) with the family's kernel CRCs
+symvers_of() {
+	local f=$FIX_OUT/symvers-$1
+	if [ ! -s "$f" ]; then
+		mkdir -p "$FIX_OUT"
+		case $1 in
+		rhel7) gzip -dc "$FIX_TOP/tests/data/kabi/Module.symvers-3.10.0-1160.el7.gz" > "$f" ;;
+		rhel8) cat "$FIX_TOP/hv-rhel8.x/kabi/Module.kabi_x86_64-rhel8.9" > "$f" ;;
+		esac
+	fi
+	printf '%s\n' "$f"
+}
+
+# stable_imports FAMILY N: N kernel symbols every minor release of the family
+# exports with the same CRC (the oldest public kABI list of the family)
+stable_imports() {
+	local list
+	case $1 in
+	rhel7) list=$FIX_TOP/hv-rhel7.x/kabi/Module.kabi_x86_64-rhel7.0 ;;
+	rhel8) list=$FIX_TOP/hv-rhel8.x/kabi/Module.kabi_x86_64-rhel8.8 ;;
+	esac
+	awk '$3 == "vmlinux" { print $2 }' "$list" | grep -E '^(printk|kfree|__kmalloc|kmem_cache|mutex_|_raw_spin|complete|wait_for|schedule|msleep|jiffies|memcpy|memset|strlen|strcmp|snprintf|dev_|device_|driver_|bus_|kobject|sysfs)' | head -n "$2"
+}
+
+# gen_module OUT.ko NAME KVER SYMVERS "IMPORTS" "EXPORTS" [CRCFILE]
+# IMPORTS: kernel symbols (CRC from SYMVERS) and our own (CRC from CRCFILE,
+# "sym crc" lines written by the exporting module); EXPORTS: symbols defined
+gen_module() {
+	local out=$1 name=$2 kver=$3 symvers=$4 imports=$5 exports=$6 crcs=${7:-/dev/null}
+	local c=${out%.ko}.c s crc
+	{
+		echo 'struct lis_modversion { unsigned long crc; char name[56]; };'
+		echo 'static const struct lis_modversion lis_versions[] __attribute__((used, section("__versions"), aligned(8))) = {'
+		printf '\t{ 0x%s, "module_layout" },\n' "$(awk '$2 == "module_layout" { sub(/^0x/, "", $1); print $1; exit }' "$symvers" | sed 's/^$/12345678/')"
+		for s in $imports; do
+			crc=$(awk -v s="$s" '$2 == s { print $1; exit }' "$symvers" "$crcs" 2>/dev/null)
+			[ -n "$crc" ] || { echo "gen_module: $s is not in $symvers" >&2; return 1; }
+			printf '\t{ %s, "%s" },\n' "$crc" "$s"
+		done
+		echo '};'
+		printf 'static const char lis_modinfo[] __attribute__((used, section(".modinfo"))) = "vermagic=%s SMP mod_unload modversions \\0license=GPL\\0name=%s\\0retpoline=Y\\0";\n' "$kver" "$name"
+		for s in $imports; do printf 'extern char %s[];\n' "$s"; done
+		printf 'void *lis_refs_%s[] = {' "${name//-/_}"
+		for s in $imports; do printf ' %s,' "$s"; done
+		echo ' 0 };'
+		for s in $exports; do
+			printf 'void %s(void) { }\n' "$s"
+			printf 'static const char __kstrtab_%s[] __attribute__((used, section("__ksymtab_strings"))) = "%s";\n' "$s" "$s"
+			printf 'const struct { void *v; const char *n; } __ksymtab_%s __attribute__((used, section("___ksymtab_gpl+%s"))) = { %s, __kstrtab_%s };\n' "$s" "$s" "$s" "$s"
+		done
+	} > "$c"
+	gcc -c -O0 -fno-pic -mcmodel=kernel -o "$out" "$c" || return 1
+	for s in $exports; do
+		crc=$(printf '%s' "$kver:$s" | cksum | awk '{ printf "0x%08x", $1 }')
+		printf '%s\t%s\t%s\tEXPORT_SYMBOL_GPL\n' "$crc" "$s" "$name" >> "${out%/*}/Module.symvers"
+		# an absolute __crc_ symbol, as modversions kernels record an export's CRC
+		printf '.globl __crc_%s\n.set __crc_%s, %s\n.section .note.GNU-stack,"",@progbits\n' "$s" "$s" "$crc" > "${out%.ko}.crc.s"
+		gcc -c -o "${out%.ko}.crc.o" "${out%.ko}.crc.s" && ld -r -o "$out.tmp" "$out" "${out%.ko}.crc.o" && mv "$out.tmp" "$out"
+		rm -f "${out%.ko}.crc.s" "${out%.ko}.crc.o"
+	done
+	rm -f "$c"
+}
+
+# gen_build DIR KVER FAMILY [MODULES]: a LIS build: each module of the family
+# list, importing stable kernel symbols and hv_vmbus's lis_ exports
+gen_build() {
+	local dir=$1 kver=$2 fam=$3 mods=${4:-} sv m imports n=0
+	sv=$(symvers_of "$fam")
+	[ -n "$mods" ] || mods=$(sed -e 's/#.*//' -e '/^$/d' "$FIX_TOP/hv-$fam.x/modules")
+	mkdir -p "$dir"
+	rm -f "$dir/Module.symvers"
+	gen_module "$dir/hv_vmbus.ko" hv_vmbus "$kver" "$sv" "$(stable_imports "$fam" 6)" \
+		"lis_vmbus_driver_register lis_vmbus_driver_unregister lis_vmbus_sendpacket" || return 1
+	for m in $mods; do
+		[ "$m" = hv_vmbus ] && continue
+		n=$((n + 1))
+		imports="$(stable_imports "$fam" $((3 + n % 4)) | tail -n 3) lis_vmbus_driver_register lis_vmbus_sendpacket"
+		gen_module "$dir/$m.ko" "$m" "$kver" "$sv" "$imports" "" "$dir/Module.symvers" || return 1
+	done
+}
+
+# spec_header NAME VERSION RELEASE: the common head of a generated spec
+spec_header() {
+	cat <<EOF
+Name: $1
+Version: $2
+Release: $3
+Summary: generated test package $1
+License: GPL-2.0
+BuildArch: ${FIX_ARCH:-x86_64}
+AutoReqProv: no
+EOF
+}
+
+# fixture_rpmbuild SPEC OUTDIR: build a generated package
+fixture_rpmbuild() {
+	local t
+	t=$(mktemp -d "$FIX_OUT/rpmbuild.XXXXXX")
+	SOURCE_DATE_EPOCH=$FIX_SDE rpmbuild -bb --quiet --define "_topdir $t" --define "_rpmdir $2" \
+		--define '_build_name_fmt %%{NAME}-%%{VERSION}-%%{RELEASE}.%%{ARCH}.rpm' \
+		--define '_binary_payload w1.gzdio' --define '__os_install_post %{nil}' \
+		--define 'debug_package %{nil}' "$1" > "$t/log" 2>&1 || { cat "$t/log" >&2; rm -rf "$t"; return 1; }
+	rm -rf "$t"
+}
+
+# gen_kernel_rpm OUTDIR KVER SYMVERS [HYPERV=m] [NAME=kernel]: a kernel package
+gen_kernel_rpm() {
+	local outdir=$1 kver=$2 sv=$3 hyperv=${4:-m} pname=${5:-kernel} st v r m
+	st=$FIX_OUT/kstage-$kver
+	rm -rf "$st"
+	mkdir -p "$st/boot" "$st/lib/modules/$kver/kernel/drivers/hv" "$outdir"
+	echo "generated kernel image $kver" > "$st/boot/vmlinuz-$kver"
+	gzip -9nc "$sv" > "$st/boot/symvers-$kver.gz"
+	printf 'CONFIG_HYPERV=%s\nCONFIG_HYPERV_STORAGE=m\nCONFIG_HYPERV_NET=m\n' "$hyperv" > "$st/boot/config-$kver"
+	# the in-tree Hyper-V drivers: hv_vmbus and the modules that need it
+	local fam=rhel7
+	case $kver in 4.18.0-*) fam=rhel8 ;; esac
+	local kd=$st/lib/modules/$kver/kernel/drivers/hv
+	gen_module "$kd/hv_vmbus.ko" hv_vmbus "$kver" "$sv" "$(stable_imports "$fam" 4)" "vmbus_driver_register" || return 1
+	while read -r m; do
+		case $m in ''|'#'*|hv_vmbus) continue ;; esac
+		gen_module "$kd/$m.ko" "$m" "$kver" "$sv" "$(stable_imports "$fam" 2) vmbus_driver_register" "" "$kd/Module.symvers" || return 1
+	done < "$FIX_TOP/hv-$fam.x/modules"
+	gen_module "$kd/../ata_piix.ko" ata_piix "$kver" "$sv" "$(stable_imports "$fam" 2)" "" || return 1
+	rm -f "$kd/Module.symvers"
+	v=${kver%%-*} r=${kver#*-}
+	r=${r%.x86_64}
+	r=${r%.i686}
+	{
+		spec_header "$pname" "$v" "${r//-/_}"
+		echo "Provides: kernel = $v-${r//-/_}"
+		echo "Provides: kernel-uname-r = $kver"
+		awk '$2 != "" { printf "Provides: kernel(%s) = %s\n", $2, $1 }' "$sv" | sort -u
+		printf '%%description\ngenerated kernel %s\n%%install\ncp -a %s/. %%{buildroot}/\n' "$kver" "$st"
+		printf '%%post -p /bin/sh\ndepmod -a %s\n' "$kver"
+		printf '%%files\n/boot/vmlinuz-%s\n/boot/symvers-%s.gz\n/boot/config-%s\n/lib/modules/%s/kernel\n' "$kver" "$kver" "$kver" "$kver"
+		printf '%%ghost /lib/modules/%s/modules.dep\n' "$kver"
+	} > "$st.spec"
+	fixture_rpmbuild "$st.spec" "$outdir"
+}
+
+# gen_base_rpm OUTDIR NAME "PROVIDES...": the OS around the kernel (comma-separated provides)
+gen_base_rpm() {
+	local outdir=$1 name=$2 provides=$3 st=$FIX_OUT/base-$2
+	mkdir -p "$outdir"
+	{
+		spec_header "$name" 1 1
+		printf 'Provides: %s\n' "$provides"
+		printf '%%description\ngenerated base system\n%%files\n'
+	} > "$st.spec"
+	fixture_rpmbuild "$st.spec" "$outdir"
+}
+
+# the commands a root needs for the scriptlets and the installer's in-root steps
+TOOLBOX_CMDS="bash sh cat cp mv rm ln mkdir rmdir mktemp ls sort head tail tr cut date stat dirname
+ basename od tac paste readlink find sed awk grep gzip cpio xz uname id df cmp touch chmod printf
+ true false sleep depmod modprobe modinfo kmod env wc tee xargs uniq sha256sum"
+
+# make_toolbox: a tree with the host's copies of TOOLBOX_CMDS and their libraries
+make_toolbox() {
+	local tb=$FIX_OUT/toolbox c p l
+	[ -e "$tb/.done" ] && { printf '%s\n' "$tb"; return 0; }
+	rm -rf "$tb"
+	mkdir -p "$tb/usr/bin" "$tb/usr/sbin" "$tb/usr/lib64" "$tb/etc"
+	ln -s usr/bin "$tb/bin"; ln -s usr/sbin "$tb/sbin"; ln -s usr/lib "$tb/lib"; ln -s usr/lib64 "$tb/lib64"
+	mkdir -p "$tb/usr/lib"
+	for c in $TOOLBOX_CMDS; do
+		p=$(command -v "$c" 2>/dev/null) || continue
+		case $p in /*) ;; *) continue ;; esac
+		cp -L "$p" "$tb/usr/bin/$c"
+		for l in $(ldd "$p" 2>/dev/null | grep -oE '/[^ ]+\.so[^ ]*'); do
+			mkdir -p "$tb$(dirname "$l")"
+			[ -e "$tb$l" ] || cp -L "$l" "$tb$l"
+		done
+	done
+	for c in depmod modprobe modinfo; do ln -sf ../bin/kmod "$tb/usr/sbin/$c"; rm -f "$tb/usr/bin/$c"; done
+	cp "$FIX_TOP"/tests/installer/standins/* "$tb/usr/sbin/"
+	chmod 0755 "$tb"/usr/sbin/*
+	touch "$tb/.done"
+	printf '%s\n' "$tb"
+}
+
+# new_root DIR RELEASE-FILES...: a root from the toolbox (hard links) with an
+# empty rpm database; RELEASE-FILES are "path=content" pairs
+new_root() {
+	local r=$1 tb kv
+	shift
+	tb=$(make_toolbox)
+	rm -rf "$r"
+	mkdir -p "$r"
+	cp -al "$tb/." "$r/"
+	rm -f "$r/.done"
+	mkdir -p "$r/var/lib/rpm" "$r/boot" "$r/lib/modules" "$r/tmp" "$r/var/tmp" "$r/proc" "$r/sys" "$r/etc/dracut.conf.d" "$r/etc/modprobe.d" "$r/etc/depmod.d"
+	chmod 1777 "$r/tmp" "$r/var/tmp"
+	rpm --root "$r" --dbpath /var/lib/rpm --initdb
+	for kv in "$@"; do
+		mkdir -p "$r/$(dirname "${kv%%=*}")"
+		printf '%s\n' "${kv#*=}" > "$r/${kv%%=*}"
+	done
+}
+
+# root_rpm ROOT ARGS...: the root's rpm
+root_rpm() { local r=$1; shift; rpm --root "$r" --dbpath /var/lib/rpm "$@"; }
+
+# tree_hash DIR: one hash of every path, type, mode, link target and content
+tree_hash() {
+	(cd "$1" && find . -path ./proc -prune -o -path ./sys -prune -o -printf '%p %y %m %l\n' | LC_ALL=C sort &&
+		find . -path ./proc -prune -o -path ./sys -prune -o -type f -print0 | LC_ALL=C sort -z | xargs -0 -r sha256sum) |
+		sha256sum | cut -d' ' -f1
+}
