@@ -16,6 +16,12 @@
  *    in-tree module of the same name back);
  *  - it never falls back to an older build for a sub-path whose newest
  *    build was removed.
+ * kmod's depmod reads the version of a config line (`external K DIR`) as an
+ * extended regular expression matched against the kernel release (kmod 30
+ * does; cfg_kernel_matches).  A release that does not match itself as a
+ * pattern — "+debug" makes "4+" mean "one or more 4s" — leaves the sandbox
+ * out of the search: depmod checks no link and weak-modules keeps them all.
+ * The plan reports that (weak_modules.checks) and still judges the build.
  * Here the symvers stands for the kernel's in-tree modules (depmod reads
  * their exports from the module files; the symvers lists the same CRCs),
  * and each build is also judged on its own, so the installer knows when an
@@ -23,6 +29,7 @@
  */
 #include <dirent.h>
 #include <errno.h>
+#include <regex.h>
 #include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
@@ -64,6 +71,7 @@ struct kern {
 	size_t *link_build;
 	bool *kept;
 	struct kproblems wm_probs;	/* problems of the links removed */
+	bool wm_checks;		/* depmod sees the sandbox (see above) */
 	bool wm_covers;
 };
 
@@ -271,6 +279,7 @@ static void free_kern(struct kern *k)
 struct plan {
 	const struct plan_opts *o;
 	const char *root;
+	struct arena arena;	/* strings that outlive a kernel's symvers */
 	struct build *builds;
 	size_t nbuilds;
 	struct kern *kerns;
@@ -283,6 +292,19 @@ static long find_build(const struct plan *p, const char *kver)
 		if (strcmp(p->builds[i].kver, kver) == 0)
 			return (long)i;
 	return -1;
+}
+
+/* problems name providers inside the symvers, which is freed: copy the names */
+static int own_providers(struct plan *p, struct kproblems *pr)
+{
+	for (size_t i = 0; i < pr->n; i++) {
+		const char *c = arena_strdup(&p->arena, pr->v[i].provider);
+
+		if (!c)
+			return -1;
+		pr->v[i].provider = c;
+	}
+	return 0;
 }
 
 /* all modules of a set against sv; returns the number of problems or -1 */
@@ -372,6 +394,19 @@ static int emulate_weak_modules(struct plan *p, struct kern *k,
 	return rc;
 }
 
+/* does kmod's depmod apply `external K DIR` to kernel K? */
+static bool depmod_matches_itself(const char *kver)
+{
+	regex_t re;
+	int st;
+
+	if (regcomp(&re, kver, REG_EXTENDED | REG_NOSUB) != 0)
+		return false;
+	st = regexec(&re, kver, 0, NULL, 0);
+	regfree(&re);
+	return st == 0;
+}
+
 static void set_reason(struct kern *k, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 
 static void set_reason(struct kern *k, const char *fmt, ...)
@@ -421,7 +456,11 @@ static void decide(struct plan *p, struct kern *k)
 		else if (single != (long)k->link_build[i])
 			mixed = true;
 	}
-	k->wm_covers = k->nlinks > 0 && kept == k->nlinks && !mixed && k->boot_gz;
+	k->wm_checks = depmod_matches_itself(k->kver);
+	if (k->wm_checks)
+		k->wm_covers = k->nlinks > 0 && kept == k->nlinks && !mixed && k->boot_gz;
+	else
+		k->wm_covers = k->nlinks > 0 && k->boot_gz;	/* links all, unchecked */
 	if (k->nlinks > 0 && kept == k->nlinks && !mixed) {
 		k->fit = "compatible";
 		k->build = single;
@@ -449,7 +488,10 @@ static void decide(struct plan *p, struct kern *k)
 		}
 	}
 	some_symbols(&k->wm_probs, syms, sizeof(syms));
-	if (kept)
+	if (!k->wm_checks)
+		set_reason(k, "incompatible (%s), and weak-modules will link it unchecked: "
+			   "depmod does not match this release against itself as a pattern", syms);
+	else if (kept)
 		set_reason(k, "partial: weak-modules keeps %zu of %zu modules, the rest do not match (%s)",
 			   kept, k->nlinks, syms);
 	else
@@ -496,7 +538,8 @@ static int plan_kernel(struct plan *p, struct kern *k, struct kerr *e)
 	if (x >= 0) {
 		k->fit = "exact";
 		k->build = x;
-		if (resolve_all(&p->builds[x].set, NULL, &sv, &k->exact_probs) < 0) {
+		if (resolve_all(&p->builds[x].set, NULL, &sv, &k->exact_probs) < 0 ||
+		    own_providers(p, &k->exact_probs)) {
 			rc = kerr_set(e, KABI_ENOMEM, "out of memory");
 		} else if (k->exact_probs.n) {
 			some_symbols(&k->exact_probs, syms, sizeof(syms));
@@ -522,6 +565,11 @@ static int plan_kernel(struct plan *p, struct kern *k, struct kerr *e)
 	}
 	if (!rc)
 		rc = emulate_weak_modules(p, k, &sv, e);
+	for (i = 0; !rc && i < k->ncands; i++)
+		if (own_providers(p, &k->cands[i].probs))
+			rc = kerr_set(e, KABI_ENOMEM, "out of memory");
+	if (!rc && own_providers(p, &k->wm_probs))
+		rc = kerr_set(e, KABI_ENOMEM, "out of memory");
 	if (!rc)
 		decide(p, k);
 	symvers_free(&sv);
@@ -671,9 +719,10 @@ static void print_human(const struct plan *p, FILE *f)
 		if (k->nlinks) {
 			fprintf(f, "  weak-modules:");
 			for (size_t j = 0; j < k->nlinks; j++)
-				fprintf(f, " %s%s/%s", k->kept[j] ? "" : "-",
+				fprintf(f, " %s%s/%s", k->kept[j] || !k->wm_checks ? "" : "-",
 					p->builds[k->link_build[j]].kver, k->links[j]->name);
-			fprintf(f, "%s\n", k->wm_covers ? " (covers this kernel)" : "");
+			fprintf(f, "%s%s\n", k->wm_checks ? "" : " (unchecked)",
+				k->wm_covers ? " (covers this kernel)" : "");
 		}
 	}
 }
@@ -764,8 +813,8 @@ static void print_json(const struct plan *p, FILE *f)
 			json_problems(f, &c->probs, p->builds[c->build].ptrs);
 			fputc('}', f);
 		}
-		fprintf(f, "],\"weak_modules\":{\"covers\":%s,\"links\":[",
-			k->wm_covers ? "true" : "false");
+		fprintf(f, "],\"weak_modules\":{\"checks\":%s,\"covers\":%s,\"links\":[",
+			k->wm_checks ? "true" : "false", k->wm_covers ? "true" : "false");
 		for (j = 0; j < k->nlinks; j++) {
 			const struct build *b = &p->builds[k->link_build[j]];
 
@@ -773,7 +822,7 @@ static void print_json(const struct plan *p, FILE *f)
 			json_str(f, b->kver);
 			fputs(",\"module\":", f);
 			json_str(f, k->links[j]->name);
-			fprintf(f, ",\"kept\":%s}", k->kept[j] ? "true" : "false");
+			fprintf(f, ",\"kept\":%s}", k->kept[j] || !k->wm_checks ? "true" : "false");
 		}
 		fputs("],\"problems\":", f);
 		json_problems(f, &k->wm_probs, k->links);
@@ -788,6 +837,7 @@ int plan_run(const struct plan_opts *o, FILE *out, struct kerr *e)
 	int rc;
 
 	memset(&p, 0, sizeof(p));
+	arena_init(&p.arena);
 	p.o = o;
 	p.root = strcmp(o->root, "/") == 0 ? "" : o->root;
 	rc = discover(&p, e);
@@ -809,5 +859,6 @@ int plan_run(const struct plan_opts *o, FILE *out, struct kerr *e)
 		free_build(&p.builds[i]);
 	free(p.kerns);
 	free(p.builds);
+	arena_free(&p.arena);
 	return rc;
 }
