@@ -35,7 +35,7 @@ static void pair_init(struct pair *p, u32 bytes)
 
 static int put(struct lis_ring *w, u16 type, u64 id, const void *data, u32 len, bool *sig)
 {
-	struct vmbus_packet_desc d = { 0 };
+	struct lis_vmbus_packet_desc d = { 0 };
 	struct lis_ring_chunk c[2] = { { &d, sizeof(d) }, { data, len } };
 
 	d.type = type;
@@ -61,18 +61,18 @@ LIS_TEST(round_trip_with_wrap_around)
 
 		for (k = 0; k < n; k++)
 			in[k] = (u8)(i + k);
-		if (put(&p.w, VMBUS_PKT_DATA_INBAND, i, in, n, &sig) == -EAGAIN) {
+		if (put(&p.w, LIS_VMBUS_PKT_DATA_INBAND, i, in, n, &sig) == -EAGAIN) {
 			/* drain everything, then it must fit */
 			while (lis_ring_read(&p.r, out, sizeof(out), &len, &sig) == 0)
 				read++;
-			ASSERT(put(&p.w, VMBUS_PKT_DATA_INBAND, i, in, n, &sig) == 0);
+			ASSERT(put(&p.w, LIS_VMBUS_PKT_DATA_INBAND, i, in, n, &sig) == 0);
 		}
 		wrote++;
 		ASSERT(lis_ring_read(&p.r, out, sizeof(out), &len, &sig) == 0);
 		read++;
 		got = len - 16;
 		ASSERT(got >= n && got < n + 8);
-		EXPECT(((struct vmbus_packet_desc *)out)->trans_id == i);
+		EXPECT(((struct lis_vmbus_packet_desc *)out)->trans_id == i);
 		EXPECT(memcmp(out + 16, in, n) == 0);
 	}
 	EXPECT_EQ(wrote, read);
@@ -89,7 +89,7 @@ LIS_TEST(full_ring_refuses_and_asks_host_for_space)
 	int n = 0;
 
 	pair_init(&p, RING_BYTES);
-	while (put(&p.w, VMBUS_PKT_DATA_INBAND, 1, buf, sizeof(buf), &sig) == 0)
+	while (put(&p.w, LIS_VMBUS_PKT_DATA_INBAND, 1, buf, sizeof(buf), &sig) == 0)
 		n++;
 	/* 12 KiB of data, 1048 bytes per packet: 11 fit, one slot stays free */
 	EXPECT_EQ(n, 11);
@@ -99,7 +99,7 @@ LIS_TEST(full_ring_refuses_and_asks_host_for_space)
 	ASSERT(lis_ring_read(&p.r, out, sizeof(out), &len, &sig) == 0);
 	/* the reader freed what the writer waits for: it must kick the writer */
 	EXPECT(sig);
-	ASSERT(put(&p.w, VMBUS_PKT_DATA_INBAND, 2, buf, sizeof(buf), &sig) == 0);
+	ASSERT(put(&p.w, LIS_VMBUS_PKT_DATA_INBAND, 2, buf, sizeof(buf), &sig) == 0);
 	EXPECT_EQ(p.w.ctl->pending_send_sz, 0);
 	lis_free_pages(p.mem, RING_BYTES / 4096);
 }
@@ -112,14 +112,14 @@ LIS_TEST(writer_signals_only_on_empty_to_non_empty_and_unmasked)
 	bool sig;
 
 	pair_init(&p, RING_BYTES);
-	ASSERT(put(&p.w, VMBUS_PKT_DATA_INBAND, 1, buf, 8, &sig) == 0);
+	ASSERT(put(&p.w, LIS_VMBUS_PKT_DATA_INBAND, 1, buf, 8, &sig) == 0);
 	EXPECT(sig);
-	ASSERT(put(&p.w, VMBUS_PKT_DATA_INBAND, 2, buf, 8, &sig) == 0);
+	ASSERT(put(&p.w, LIS_VMBUS_PKT_DATA_INBAND, 2, buf, 8, &sig) == 0);
 	EXPECT(!sig);
 	while (lis_ring_read(&p.r, out, sizeof(out), &len, &sig) == 0)
 		;
 	p.w.ctl->interrupt_mask = 1;	/* the reader is draining */
-	ASSERT(put(&p.w, VMBUS_PKT_DATA_INBAND, 3, buf, 8, &sig) == 0);
+	ASSERT(put(&p.w, LIS_VMBUS_PKT_DATA_INBAND, 3, buf, 8, &sig) == 0);
 	EXPECT(!sig);
 	lis_free_pages(p.mem, RING_BYTES / 4096);
 }
@@ -134,7 +134,7 @@ LIS_TEST(batched_thousand_packets_cost_few_signals)
 
 	pair_init(&p, 64 * 4096);
 	for (i = 0; i < 1000; i++) {
-		ASSERT(put(&p.w, VMBUS_PKT_DATA_INBAND, i, buf, 48, &sig) == 0);
+		ASSERT(put(&p.w, LIS_VMBUS_PKT_DATA_INBAND, i, buf, 48, &sig) == 0);
 		signals += sig;
 		/* the host drains in batches of 100 */
 		if (i % 100 == 99)
@@ -153,7 +153,7 @@ LIS_TEST(too_small_buffer_consumes_nothing)
 	bool sig;
 
 	pair_init(&p, RING_BYTES);
-	ASSERT(put(&p.w, VMBUS_PKT_DATA_INBAND, 9, buf, sizeof(buf), &sig) == 0);
+	ASSERT(put(&p.w, LIS_VMBUS_PKT_DATA_INBAND, 9, buf, sizeof(buf), &sig) == 0);
 	EXPECT_EQ(lis_ring_read(&p.r, out, 64, &len, &sig), -ENOBUFS);
 	EXPECT_EQ(len, 216);
 	EXPECT_EQ(lis_ring_read(&p.r, out, sizeof(out), &len, &sig), 0);
@@ -169,8 +169,8 @@ LIS_TEST(oversized_packet_is_refused_before_touching_the_ring)
 
 	pair_init(&p, RING_BYTES);
 	/* data area 12288: packet + trailer must stay below it */
-	EXPECT_EQ(put(&p.w, VMBUS_PKT_DATA_INBAND, 1, big, 12288 - 16 - 8, &sig), -EMSGSIZE);
-	EXPECT_EQ(put(&p.w, VMBUS_PKT_DATA_INBAND, 1, big, 12288 - 16 - 16, &sig), 0);
+	EXPECT_EQ(put(&p.w, LIS_VMBUS_PKT_DATA_INBAND, 1, big, 12288 - 16 - 8, &sig), -EMSGSIZE);
+	EXPECT_EQ(put(&p.w, LIS_VMBUS_PKT_DATA_INBAND, 1, big, 12288 - 16 - 16, &sig), 0);
 	lis_free_pages(p.mem, RING_BYTES / 4096);
 }
 
@@ -183,7 +183,7 @@ static void corrupt_case(void (*poke)(struct pair *p), const char *what)
 	bool sig;
 
 	pair_init(&p, RING_BYTES);
-	ASSERT(put(&p.w, VMBUS_PKT_DATA_INBAND, 1, buf, 40, &sig) == 0);
+	ASSERT(put(&p.w, LIS_VMBUS_PKT_DATA_INBAND, 1, buf, 40, &sig) == 0);
 	poke(&p);
 	port_log_clear();
 	EXPECT_EQ(lis_ring_read(&p.r, out, sizeof(out), &len, &sig), -EIO);
@@ -199,11 +199,11 @@ static void corrupt_case(void (*poke)(struct pair *p), const char *what)
 
 static void write_index_past_end(struct pair *p) { p->w.ctl->write_index = 12288 + 8; }
 static void write_index_unaligned(struct pair *p) { p->w.ctl->write_index = 4; }
-static void len_beyond_ring(struct pair *p) { ((struct vmbus_packet_desc *)p->w.data)->len8 = 0xFFFF; }
-static void len_beyond_written(struct pair *p) { ((struct vmbus_packet_desc *)p->w.data)->len8 = 20; }
-static void zero_length(struct pair *p) { ((struct vmbus_packet_desc *)p->w.data)->len8 = 0; }
-static void offset_inside_header(struct pair *p) { ((struct vmbus_packet_desc *)p->w.data)->offset8 = 1; }
-static void offset_past_length(struct pair *p) { ((struct vmbus_packet_desc *)p->w.data)->offset8 = 8; }
+static void len_beyond_ring(struct pair *p) { ((struct lis_vmbus_packet_desc *)p->w.data)->len8 = 0xFFFF; }
+static void len_beyond_written(struct pair *p) { ((struct lis_vmbus_packet_desc *)p->w.data)->len8 = 20; }
+static void zero_length(struct pair *p) { ((struct lis_vmbus_packet_desc *)p->w.data)->len8 = 0; }
+static void offset_inside_header(struct pair *p) { ((struct lis_vmbus_packet_desc *)p->w.data)->offset8 = 1; }
+static void offset_past_length(struct pair *p) { ((struct lis_vmbus_packet_desc *)p->w.data)->offset8 = 8; }
 static void partial_packet(struct pair *p) { p->w.ctl->write_index = 16; }
 
 LIS_TEST(corrupt_write_index_past_end) { corrupt_case(write_index_past_end, "past end"); }
@@ -224,10 +224,10 @@ LIS_TEST(unknown_packet_type_is_dropped_and_reading_goes_on)
 
 	pair_init(&p, RING_BYTES);
 	ASSERT(put(&p.w, 0x4 /* establish GPADL in-ring: never sent */, 1, buf, 8, &sig) == 0);
-	ASSERT(put(&p.w, VMBUS_PKT_COMP, 2, buf, 8, &sig) == 0);
+	ASSERT(put(&p.w, LIS_VMBUS_PKT_COMP, 2, buf, 8, &sig) == 0);
 	EXPECT_EQ(lis_ring_read(&p.r, out, sizeof(out), &len, &sig), -EBADMSG);
 	EXPECT_EQ(lis_ring_read(&p.r, out, sizeof(out), &len, &sig), 0);
-	EXPECT(((struct vmbus_packet_desc *)out)->trans_id == 2);
+	EXPECT(((struct lis_vmbus_packet_desc *)out)->trans_id == 2);
 	EXPECT(!p.r.broken);
 	lis_free_pages(p.mem, RING_BYTES / 4096);
 }
@@ -241,9 +241,9 @@ LIS_TEST(writer_refuses_a_host_read_index_out_of_range)
 	pair_init(&p, RING_BYTES);
 	p.w.ctl->read_index = 99999;
 	port_log_clear();
-	EXPECT_EQ(put(&p.w, VMBUS_PKT_DATA_INBAND, 1, buf, 8, &sig), -EIO);
+	EXPECT_EQ(put(&p.w, LIS_VMBUS_PKT_DATA_INBAND, 1, buf, 8, &sig), -EIO);
 	EXPECT(port_log_contains("ring corrupted"));
-	EXPECT_EQ(put(&p.w, VMBUS_PKT_DATA_INBAND, 1, buf, 8, &sig), -EIO);
+	EXPECT_EQ(put(&p.w, LIS_VMBUS_PKT_DATA_INBAND, 1, buf, 8, &sig), -EIO);
 	lis_free_pages(p.mem, RING_BYTES / 4096);
 }
 
@@ -255,8 +255,8 @@ LIS_TEST(trailer_holds_the_packet_start)
 	bool sig;
 
 	pair_init(&p, RING_BYTES);
-	ASSERT(put(&p.w, VMBUS_PKT_DATA_INBAND, 1, buf, 24, &sig) == 0);
-	ASSERT(put(&p.w, VMBUS_PKT_DATA_INBAND, 2, buf, 24, &sig) == 0);
+	ASSERT(put(&p.w, LIS_VMBUS_PKT_DATA_INBAND, 1, buf, 24, &sig) == 0);
+	ASSERT(put(&p.w, LIS_VMBUS_PKT_DATA_INBAND, 2, buf, 24, &sig) == 0);
 	/* second packet starts at 48 (16 + 24 + 8); its trailer at 88 */
 	memcpy(&trailer, p.w.data + 48 + 40, 8);
 	EXPECT(trailer == (u64)48 << 32);
@@ -273,7 +273,7 @@ LIS_TEST(reader_signals_only_when_crossing_the_pending_size)
 	bool sig;
 
 	pair_init(&p, RING_BYTES);
-	while (put(&p.w, VMBUS_PKT_DATA_INBAND, 1, buf, sizeof(buf), &sig) == 0)
+	while (put(&p.w, LIS_VMBUS_PKT_DATA_INBAND, 1, buf, sizeof(buf), &sig) == 0)
 		;
 	/* the writer wants 3000 bytes: 760 free now, +1048 per read */
 	p.w.ctl->pending_send_sz = 3000;

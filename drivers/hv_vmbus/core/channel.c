@@ -124,17 +124,17 @@ void lis_channel_set_rescind_handler(struct lis_channel *ch,
 
 static void post_relid_released(struct lis_vmbus *vmbus, u32 relid)
 {
-	struct vmbus_msg_relid_released msg;
+	struct lis_vmbus_msg_relid_released msg;
 
 	memset(&msg, 0, sizeof(msg));
-	msg.header.msgtype = cpu_to_le32(VMBUS_MSG_RELID_RELEASED);
+	msg.header.msgtype = cpu_to_le32(LIS_VMBUS_MSG_RELID_RELEASED);
 	msg.child_relid = cpu_to_le32(relid);
 	if (lis_post_message(vmbus, &msg, sizeof(msg)))
 		lis_warn("hv_vmbus: could not release relid %u\n", relid);
 }
 
 static struct lis_channel *find_primary(struct lis_vmbus *vmbus,
-					const struct vmbus_msg_offer *offer)
+					const struct lis_vmbus_msg_offer *offer)
 {
 	struct lis_channel *ch;
 
@@ -147,17 +147,17 @@ static struct lis_channel *find_primary(struct lis_vmbus *vmbus,
 	return NULL;
 }
 
-void lis_channel_offer(struct lis_vmbus *vmbus, const struct vmbus_msg_offer *offer)
+void lis_channel_offer(struct lis_vmbus *vmbus, const struct lis_vmbus_msg_offer *offer)
 {
 	u32 relid = le32_to_cpu(offer->child_relid);
 	u16 sub = le16_to_cpu(offer->sub_channel_index);
 	struct lis_channel *ch, *primary = NULL;
 	unsigned long flags = 0;
 
-	if (!relid || relid >= VMBUS_MAX_RELID) {
+	if (!relid || relid >= LIS_VMBUS_MAX_RELID) {
 		vmbus->protocol_errors++;
 		lis_err_host("hv_vmbus: ignored an offer with relid %u (valid: 1..%u)\n",
-			     relid, VMBUS_MAX_RELID - 1);
+			     relid, LIS_VMBUS_MAX_RELID - 1);
 		return;
 	}
 	ch = lis_zalloc(sizeof(*ch));
@@ -173,7 +173,7 @@ void lis_channel_offer(struct lis_vmbus *vmbus, const struct vmbus_msg_offer *of
 	ch->target_cpu = vmbus->cfg.msg_cpu;
 	ch->sig_conn_id = le32_to_cpu(offer->connection_id);
 	if (!ch->sig_conn_id)
-		ch->sig_conn_id = VMBUS_EVENT_CONNECTION_ID;
+		ch->sig_conn_id = LIS_VMBUS_EVENT_CONNECTION_ID;
 	lis_spin_init(&ch->cb_lock);
 	lis_mutex_init(&ch->lock);
 
@@ -218,7 +218,7 @@ void lis_channel_mark_rescinded(struct lis_vmbus *vmbus, u32 relid)
 	struct lis_channel *ch;
 	unsigned long flags = 0;
 
-	if (!relid || relid >= VMBUS_MAX_RELID)
+	if (!relid || relid >= LIS_VMBUS_MAX_RELID)
 		return;
 	lis_spin_lock(&vmbus->map_lock, flags);
 	ch = vmbus->relid_map[relid];
@@ -255,7 +255,7 @@ void lis_channel_rescind(struct lis_vmbus *vmbus, u32 relid)
 	struct lis_channel *ch, *sub;
 	unsigned long flags = 0;
 
-	if (!relid || relid >= VMBUS_MAX_RELID) {
+	if (!relid || relid >= LIS_VMBUS_MAX_RELID) {
 		vmbus->protocol_errors++;
 		lis_err_host("hv_vmbus: ignored a rescind of relid %u\n", relid);
 		return;
@@ -313,7 +313,7 @@ void lis_channel_free_all(struct lis_vmbus *vmbus)
 void lis_vmbus_signal_host(struct lis_channel *ch)
 {
 	struct lis_vmbus *vmbus = ch->vmbus;
-	struct hv_signal_event_input in;
+	struct lis_hv_signal_event_input in;
 	u64 val;
 
 	/* the guest->host half of the interrupt page matters before 5.0 */
@@ -326,7 +326,7 @@ void lis_vmbus_signal_host(struct lis_channel *ch)
 	ch->st_signals++;
 	vmbus->plat->hypercall_fast8(vmbus->plat->ctx,
 				     vmbus->cpus[ch->target_cpu].vp,
-				     HV_CALL_SIGNAL_EVENT | HV_HYPERCALL_FAST, val);
+				     LIS_HV_CALL_SIGNAL_EVENT | LIS_HV_HYPERCALL_FAST, val);
 }
 
 void lis_channel_dispatch(struct lis_vmbus *vmbus, u32 relid)
@@ -337,7 +337,7 @@ void lis_channel_dispatch(struct lis_vmbus *vmbus, u32 relid)
 	unsigned int rounds = 0;
 	void *ctx;
 
-	if (!relid || relid >= VMBUS_MAX_RELID)
+	if (!relid || relid >= LIS_VMBUS_MAX_RELID)
 		return;
 	ch = LIS_READ_ONCE(vmbus->relid_map[relid]);
 	if (!ch)
@@ -376,8 +376,8 @@ void lis_channel_dispatch(struct lis_vmbus *vmbus, u32 relid)
 int lis_channel_open(struct lis_channel *ch, const struct lis_channel_open_args *args)
 {
 	struct lis_vmbus *vmbus = ch->vmbus;
-	struct vmbus_msg_open_result res;
-	struct vmbus_msg_open msg;
+	struct lis_vmbus_msg_open_result res;
+	struct lis_vmbus_msg_open msg;
 	struct lis_request req;
 	unsigned long flags = 0;
 	u32 npages;
@@ -388,7 +388,7 @@ int lis_channel_open(struct lis_channel *ch, const struct lis_channel_open_args 
 	    args->send_ring_bytes < 2 * LIS_HV_PAGE_SIZE ||
 	    args->recv_ring_bytes < 2 * LIS_HV_PAGE_SIZE ||
 	    args->send_ring_bytes > (64u << 20) || args->recv_ring_bytes > (64u << 20) ||
-	    args->user_data_len > VMBUS_OPEN_USER_DATA_SIZE || !args->on_event)
+	    args->user_data_len > LIS_VMBUS_OPEN_USER_DATA_SIZE || !args->on_event)
 		return -EINVAL;
 
 	lis_mutex_lock(&ch->lock);
@@ -424,7 +424,7 @@ int lis_channel_open(struct lis_channel *ch, const struct lis_channel_open_args 
 	lis_spin_unlock(&ch->cb_lock, flags);
 
 	memset(&msg, 0, sizeof(msg));
-	msg.header.msgtype = cpu_to_le32(VMBUS_MSG_OPENCHANNEL);
+	msg.header.msgtype = cpu_to_le32(LIS_VMBUS_MSG_OPENCHANNEL);
 	msg.child_relid = cpu_to_le32(ch->relid);
 	msg.open_id = cpu_to_le32(ch->relid);
 	msg.ring_gpadl = cpu_to_le32(ch->ring_gpadl);
@@ -433,7 +433,7 @@ int lis_channel_open(struct lis_channel *ch, const struct lis_channel_open_args 
 	if (args->user_data_len)
 		memcpy(msg.user_data, args->user_data, args->user_data_len);
 
-	lis_request_init(&req, VMBUS_MSG_OPENCHANNEL_RESULT, ch->relid, ch->relid);
+	lis_request_init(&req, LIS_VMBUS_MSG_OPENCHANNEL_RESULT, ch->relid, ch->relid);
 	lis_request_add(vmbus, &req);
 	ret = lis_post_message(vmbus, &msg, sizeof(msg));
 	if (ret) {
@@ -499,7 +499,7 @@ static void stop_callbacks(struct lis_channel *ch)
 
 void lis_channel_close(struct lis_channel *ch)
 {
-	struct vmbus_msg_close msg;
+	struct lis_vmbus_msg_close msg;
 	int ret = 0;
 
 	lis_mutex_lock(&ch->lock);
@@ -511,7 +511,7 @@ void lis_channel_close(struct lis_channel *ch)
 	stop_callbacks(ch);
 	if (!lis_channel_rescinded(ch)) {
 		memset(&msg, 0, sizeof(msg));
-		msg.header.msgtype = cpu_to_le32(VMBUS_MSG_CLOSECHANNEL);
+		msg.header.msgtype = cpu_to_le32(LIS_VMBUS_MSG_CLOSECHANNEL);
 		msg.child_relid = cpu_to_le32(ch->relid);
 		ret = lis_post_message(ch->vmbus, &msg, sizeof(msg));
 		if (!ret)
@@ -530,8 +530,8 @@ void lis_channel_close(struct lis_channel *ch)
 int lis_channel_set_target_cpu(struct lis_channel *ch, unsigned int cpu)
 {
 	struct lis_vmbus *vmbus = ch->vmbus;
-	struct vmbus_msg_modify_channel_response resp;
-	struct vmbus_msg_modify_channel msg;
+	struct lis_vmbus_msg_modify_channel_response resp;
+	struct lis_vmbus_msg_modify_channel msg;
 	struct lis_request req;
 	int ret = 0;
 
@@ -546,22 +546,22 @@ int lis_channel_set_target_cpu(struct lis_channel *ch, unsigned int cpu)
 		ret = -EBUSY;
 		goto out;
 	}
-	if (vmbus->version < VMBUS_VERSION_WIN10_V4_1) {
+	if (vmbus->version < LIS_VMBUS_VERSION_WIN10_V4_1) {
 		ret = -EOPNOTSUPP;
 		goto out;
 	}
 	memset(&msg, 0, sizeof(msg));
-	msg.header.msgtype = cpu_to_le32(VMBUS_MSG_MODIFYCHANNEL);
+	msg.header.msgtype = cpu_to_le32(LIS_VMBUS_MSG_MODIFYCHANNEL);
 	msg.child_relid = cpu_to_le32(ch->relid);
 	msg.target_vp = cpu_to_le32(vmbus->cpus[cpu].vp);
-	if (vmbus->version < VMBUS_VERSION_WIN10_V5_3) {
+	if (vmbus->version < LIS_VMBUS_VERSION_WIN10_V5_3) {
 		/* no acknowledgement before 5.3 */
 		ret = lis_post_message(vmbus, &msg, sizeof(msg));
 		if (!ret)
 			ch->target_cpu = cpu;
 		goto out;
 	}
-	lis_request_init(&req, VMBUS_MSG_MODIFYCHANNEL_RESPONSE, ch->relid, ch->relid);
+	lis_request_init(&req, LIS_VMBUS_MSG_MODIFYCHANNEL_RESPONSE, ch->relid, ch->relid);
 	lis_request_add(vmbus, &req);
 	ret = lis_post_message(vmbus, &msg, sizeof(msg));
 	if (ret) {
@@ -632,12 +632,12 @@ static int channel_write(struct lis_channel *ch, const struct lis_ring_chunk *ch
 int lis_channel_send(struct lis_channel *ch, u16 type, u16 flags, u64 trans_id,
 		     const void *data, u32 len)
 {
-	struct vmbus_packet_desc desc;
+	struct lis_vmbus_packet_desc desc;
 	struct lis_ring_chunk chunks[2];
 	u32 total;
 	int ret;
 
-	if (type != VMBUS_PKT_DATA_INBAND && type != VMBUS_PKT_COMP)
+	if (type != LIS_VMBUS_PKT_DATA_INBAND && type != LIS_VMBUS_PKT_COMP)
 		return -EINVAL;
 	if (len > LIS_MAX_PACKET_BYTES - sizeof(desc))
 		return -EMSGSIZE;
@@ -664,10 +664,10 @@ int lis_channel_send_gpa(struct lis_channel *ch, u16 flags, u64 trans_id,
 			 const void *data, u32 len)
 {
 	struct lis_ring_chunk inline_chunks[2 + 2 * LIS_GPA_INLINE_RANGES];
-	struct vmbus_gpa_range inline_hdrs[LIS_GPA_INLINE_RANGES];
+	struct lis_vmbus_gpa_range inline_hdrs[LIS_GPA_INLINE_RANGES];
 	struct lis_ring_chunk *chunks = inline_chunks;
-	struct vmbus_gpa_range *hdrs = inline_hdrs;
-	struct vmbus_gpa_direct_hdr hdr;
+	struct lis_vmbus_gpa_range *hdrs = inline_hdrs;
+	struct lis_vmbus_gpa_direct_hdr hdr;
 	u64 ext = sizeof(hdr), total;
 	u32 i, n = 0;
 	int ret;
@@ -684,7 +684,7 @@ int lis_channel_send_gpa(struct lis_channel *ch, u16 flags, u64 trans_id,
 			LIS_HV_PAGE_SHIFT;
 		if (pages != r->pfn_count)
 			return -EINVAL;
-		ext += sizeof(struct vmbus_gpa_range) + 8ull * r->pfn_count;
+		ext += sizeof(struct lis_vmbus_gpa_range) + 8ull * r->pfn_count;
 	}
 	total = LIS_ALIGN_UP(ext + len, 8ull);
 	if (total > LIS_MAX_PACKET_BYTES || ext > LIS_MAX_PACKET_BYTES)
@@ -697,11 +697,11 @@ int lis_channel_send_gpa(struct lis_channel *ch, u16 flags, u64 trans_id,
 					   sizeof(*hdrs) * range_count);
 		if (!chunks)
 			return -ENOMEM;
-		hdrs = (struct vmbus_gpa_range *)(chunks + 2 + 2 * range_count);
+		hdrs = (struct lis_vmbus_gpa_range *)(chunks + 2 + 2 * range_count);
 	}
 
 	memset(&hdr, 0, sizeof(hdr));
-	hdr.desc.type = cpu_to_le16(VMBUS_PKT_DATA_USING_GPA_DIRECT);
+	hdr.desc.type = cpu_to_le16(LIS_VMBUS_PKT_DATA_USING_GPA_DIRECT);
 	hdr.desc.offset8 = cpu_to_le16((u16)(ext / 8));
 	hdr.desc.len8 = cpu_to_le16((u16)(total / 8));
 	hdr.desc.flags = cpu_to_le16(flags);
@@ -735,7 +735,7 @@ u32 lis_channel_send_space(struct lis_channel *ch)
 int lis_channel_recv(struct lis_channel *ch, void *buf, u32 buflen,
 		     struct lis_packet *pkt)
 {
-	struct vmbus_packet_desc desc;
+	struct lis_vmbus_packet_desc desc;
 	bool signal;
 	u32 len, off;
 	int ret;

@@ -8,14 +8,14 @@
 
 /* newest first; WIN8 (2.4) is the oldest host we speak to */
 static const u32 lis_versions[] = {
-	VMBUS_VERSION_WIN10_V5_3,
-	VMBUS_VERSION_WIN10_V5_2,
-	VMBUS_VERSION_WIN10_V5_1,
-	VMBUS_VERSION_WIN10_V5,
-	VMBUS_VERSION_WIN10_V4_1,
-	VMBUS_VERSION_WIN10,
-	VMBUS_VERSION_WIN8_1,
-	VMBUS_VERSION_WIN8,
+	LIS_VMBUS_VERSION_WIN10_V5_3,
+	LIS_VMBUS_VERSION_WIN10_V5_2,
+	LIS_VMBUS_VERSION_WIN10_V5_1,
+	LIS_VMBUS_VERSION_WIN10_V5,
+	LIS_VMBUS_VERSION_WIN10_V4_1,
+	LIS_VMBUS_VERSION_WIN10,
+	LIS_VMBUS_VERSION_WIN8_1,
+	LIS_VMBUS_VERSION_WIN8,
 };
 
 static u32 msg_vp(const struct lis_vmbus *vmbus)
@@ -29,40 +29,40 @@ static u32 msg_vp(const struct lis_vmbus *vmbus)
  */
 static int post_on(struct lis_vmbus *vmbus, u32 conn_id, const void *msg, u32 len)
 {
-	struct hv_post_message_input *in = vmbus->post_page;
-	u32 type = le32_to_cpu(((const struct vmbus_msg_header *)msg)->msgtype);
+	struct lis_hv_post_message_input *in = vmbus->post_page;
+	u32 type = lis_get_le32(msg);
 	unsigned int delay_us = 1, tries;
 	unsigned long flags = 0;
 	u64 status;
 
-	if (len < sizeof(struct vmbus_msg_header) || len > HV_MESSAGE_PAYLOAD_SIZE)
+	if (len < sizeof(struct lis_vmbus_msg_header) || len > LIS_HV_MESSAGE_PAYLOAD_SIZE)
 		return -EMSGSIZE;
 	for (tries = 0; tries < 100; tries++) {
 		lis_spin_lock(&vmbus->post_lock, flags);
 		memset(in, 0, sizeof(*in));
 		in->connection_id = cpu_to_le32(conn_id);
-		in->message_type = cpu_to_le32(HV_MESSAGE_TYPE_VMBUS);
+		in->message_type = cpu_to_le32(LIS_HV_MESSAGE_TYPE_VMBUS);
 		in->payload_size = cpu_to_le32(len);
 		memcpy(in->payload, msg, len);
 		status = vmbus->plat->hypercall(vmbus->plat->ctx, msg_vp(vmbus),
-						HV_CALL_POST_MESSAGE, in,
+						LIS_HV_CALL_POST_MESSAGE, in,
 						lis_page_gpa(in), NULL, 0);
 		lis_spin_unlock(&vmbus->post_lock, flags);
 
-		switch (status & HV_STATUS_MASK) {
-		case HV_STATUS_SUCCESS:
+		switch (status & LIS_HV_STATUS_MASK) {
+		case LIS_HV_STATUS_SUCCESS:
 			return 0;
-		case HV_STATUS_INVALID_CONNECTION_ID:
+		case LIS_HV_STATUS_INVALID_CONNECTION_ID:
 			/* for INITIATE_CONTACT: this host lacks the id */
-			if (type == VMBUS_MSG_INITIATE_CONTACT)
+			if (type == LIS_VMBUS_MSG_INITIATE_CONTACT)
 				return -ENOTCONN;
 			break;
-		case HV_STATUS_INSUFFICIENT_MEMORY:
-		case HV_STATUS_INSUFFICIENT_BUFFERS:
+		case LIS_HV_STATUS_INSUFFICIENT_MEMORY:
+		case LIS_HV_STATUS_INSUFFICIENT_BUFFERS:
 			break;
 		default:
 			lis_err("hv_vmbus: posting message %u failed with hypervisor status %llu\n",
-				type, (unsigned long long)(status & HV_STATUS_MASK));
+				type, (unsigned long long)(status & LIS_HV_STATUS_MASK));
 			return -EIO;
 		}
 		lis_udelay(delay_us);
@@ -146,26 +146,26 @@ static bool response_key(u32 type, const u8 *msg, u32 len, u32 *key)
 	u32 need, off;
 
 	switch (type) {
-	case VMBUS_MSG_VERSION_RESPONSE:
+	case LIS_VMBUS_MSG_VERSION_RESPONSE:
 		*key = 0;
-		return len >= sizeof(struct vmbus_msg_version_response);
-	case VMBUS_MSG_UNLOAD_RESPONSE:
+		return len >= sizeof(struct lis_vmbus_msg_version_response);
+	case LIS_VMBUS_MSG_UNLOAD_RESPONSE:
 		*key = 0;
 		return true;
-	case VMBUS_MSG_OPENCHANNEL_RESULT:
-		need = sizeof(struct vmbus_msg_open_result);
+	case LIS_VMBUS_MSG_OPENCHANNEL_RESULT:
+		need = sizeof(struct lis_vmbus_msg_open_result);
 		off = 8;	/* child_relid */
 		break;
-	case VMBUS_MSG_GPADL_CREATED:
-		need = sizeof(struct vmbus_msg_gpadl_created);
+	case LIS_VMBUS_MSG_GPADL_CREATED:
+		need = sizeof(struct lis_vmbus_msg_gpadl_created);
 		off = 12;	/* gpadl */
 		break;
-	case VMBUS_MSG_GPADL_TORNDOWN:
-		need = sizeof(struct vmbus_msg_gpadl_torndown);
+	case LIS_VMBUS_MSG_GPADL_TORNDOWN:
+		need = sizeof(struct lis_vmbus_msg_gpadl_torndown);
 		off = 8;	/* gpadl */
 		break;
-	case VMBUS_MSG_MODIFYCHANNEL_RESPONSE:
-		need = sizeof(struct vmbus_msg_modify_channel_response);
+	case LIS_VMBUS_MSG_MODIFYCHANNEL_RESPONSE:
+		need = sizeof(struct lis_vmbus_msg_modify_channel_response);
 		off = 8;	/* child_relid */
 		break;
 	default:
@@ -173,8 +173,7 @@ static bool response_key(u32 type, const u8 *msg, u32 len, u32 *key)
 	}
 	if (len < need)
 		return false;
-	memcpy(key, msg + off, sizeof(*key));
-	*key = le32_to_cpu(*key);
+	*key = lis_get_le32(msg + off);
 	return true;
 }
 
@@ -247,24 +246,23 @@ static struct lis_msg *pop(struct lis_vmbus *vmbus, struct lis_msg **head,
  * message was handed on (to the offer queue) and must not be freed */
 static bool handle_message(struct lis_vmbus *vmbus, struct lis_msg *m)
 {
-	struct vmbus_msg_rescind rescind;
+	struct lis_vmbus_msg_rescind rescind;
 	u32 type;
 
-	if (m->len < sizeof(struct vmbus_msg_header)) {
+	if (m->len < sizeof(struct lis_vmbus_msg_header)) {
 		protocol_error(vmbus, "message shorter than its header", m->len, 0);
 		return false;
 	}
-	memcpy(&type, m->data, sizeof(type));
-	type = le32_to_cpu(type);
+	type = lis_get_le32(m->data);
 	switch (type) {
-	case VMBUS_MSG_OFFERCHANNEL:
-		if (m->len < sizeof(struct vmbus_msg_offer)) {
+	case LIS_VMBUS_MSG_OFFERCHANNEL:
+		if (m->len < sizeof(struct lis_vmbus_msg_offer)) {
 			protocol_error(vmbus, "truncated offer", m->len, 0);
 			return false;
 		}
 		queue_offer_msg(vmbus, m);
 		return true;
-	case VMBUS_MSG_RESCIND_CHANNELOFFER:
+	case LIS_VMBUS_MSG_RESCIND_CHANNELOFFER:
 		if (m->len < sizeof(rescind)) {
 			protocol_error(vmbus, "truncated rescind", m->len, 0);
 			return false;
@@ -275,15 +273,15 @@ static bool handle_message(struct lis_vmbus *vmbus, struct lis_msg *m)
 		lis_channel_mark_rescinded(vmbus, le32_to_cpu(rescind.child_relid));
 		queue_offer_msg(vmbus, m);
 		return true;
-	case VMBUS_MSG_ALLOFFERS_DELIVERED:
+	case LIS_VMBUS_MSG_ALLOFFERS_DELIVERED:
 		queue_offer_msg(vmbus, m);
 		return true;
-	case VMBUS_MSG_VERSION_RESPONSE:
-	case VMBUS_MSG_UNLOAD_RESPONSE:
-	case VMBUS_MSG_OPENCHANNEL_RESULT:
-	case VMBUS_MSG_GPADL_CREATED:
-	case VMBUS_MSG_GPADL_TORNDOWN:
-	case VMBUS_MSG_MODIFYCHANNEL_RESPONSE:
+	case LIS_VMBUS_MSG_VERSION_RESPONSE:
+	case LIS_VMBUS_MSG_UNLOAD_RESPONSE:
+	case LIS_VMBUS_MSG_OPENCHANNEL_RESULT:
+	case LIS_VMBUS_MSG_GPADL_CREATED:
+	case LIS_VMBUS_MSG_GPADL_TORNDOWN:
+	case LIS_VMBUS_MSG_MODIFYCHANNEL_RESPONSE:
 		answer_request(vmbus, type, m->data, m->len);
 		return false;
 	default:
@@ -304,22 +302,22 @@ void lis_vmbus_run_messages(struct lis_vmbus *vmbus)
 
 void lis_vmbus_run_offers(struct lis_vmbus *vmbus)
 {
-	struct vmbus_msg_rescind rescind;
+	struct lis_vmbus_msg_rescind rescind;
 	struct lis_msg *m;
 	u32 type;
 
 	lis_mutex_lock(&vmbus->offers_mutex);
 	while ((m = pop(vmbus, &vmbus->offq_head, &vmbus->offq_tail))) {
-		memcpy(&type, m->data, sizeof(type));
-		switch (le32_to_cpu(type)) {
-		case VMBUS_MSG_OFFERCHANNEL:
-			lis_channel_offer(vmbus, (const struct vmbus_msg_offer *)m->data);
+		type = lis_get_le32(m->data);
+		switch (type) {
+		case LIS_VMBUS_MSG_OFFERCHANNEL:
+			lis_channel_offer(vmbus, (const struct lis_vmbus_msg_offer *)m->data);
 			break;
-		case VMBUS_MSG_RESCIND_CHANNELOFFER:
+		case LIS_VMBUS_MSG_RESCIND_CHANNELOFFER:
 			memcpy(&rescind, m->data, sizeof(rescind));
 			lis_channel_rescind(vmbus, le32_to_cpu(rescind.child_relid));
 			break;
-		case VMBUS_MSG_ALLOFFERS_DELIVERED:
+		case LIS_VMBUS_MSG_ALLOFFERS_DELIVERED:
 			lis_complete(&vmbus->all_offers);
 			break;
 		}
@@ -330,29 +328,29 @@ void lis_vmbus_run_offers(struct lis_vmbus *vmbus)
 
 static int negotiate(struct lis_vmbus *vmbus, u32 version)
 {
-	struct vmbus_msg_initiate_contact msg;
-	struct vmbus_msg_version_response resp;
+	struct lis_vmbus_msg_initiate_contact msg;
+	struct lis_vmbus_msg_version_response resp;
 	struct lis_request req;
 	u32 conn;
 	int ret;
 
 	memset(&msg, 0, sizeof(msg));
-	msg.header.msgtype = cpu_to_le32(VMBUS_MSG_INITIATE_CONTACT);
+	msg.header.msgtype = cpu_to_le32(LIS_VMBUS_MSG_INITIATE_CONTACT);
 	msg.version_requested = cpu_to_le32(version);
 	msg.target_vcpu = cpu_to_le32(msg_vp(vmbus));
-	if (version >= VMBUS_VERSION_WIN10_V5) {
-		msg.u.v5.msg_sint = VMBUS_SINT;
+	if (version >= LIS_VMBUS_VERSION_WIN10_V5) {
+		msg.u.v5.msg_sint = LIS_VMBUS_SINT;
 		msg.u.v5.msg_vtl = 0;
-		conn = VMBUS_MESSAGE_CONNECTION_ID_4;
+		conn = LIS_VMBUS_MESSAGE_CONNECTION_ID_4;
 	} else {
 		msg.u.interrupt_page = cpu_to_le64(lis_page_gpa(vmbus->int_page));
-		conn = VMBUS_MESSAGE_CONNECTION_ID;
+		conn = LIS_VMBUS_MESSAGE_CONNECTION_ID;
 	}
 	msg.monitor_page1 = cpu_to_le64(lis_page_gpa(vmbus->monitor_pages));
 	msg.monitor_page2 = cpu_to_le64(lis_page_gpa((u8 *)vmbus->monitor_pages +
 						     LIS_HV_PAGE_SIZE));
 
-	lis_request_init(&req, VMBUS_MSG_VERSION_RESPONSE, 0, 0);
+	lis_request_init(&req, LIS_VMBUS_MSG_VERSION_RESPONSE, 0, 0);
 	lis_request_add(vmbus, &req);
 	ret = post_on(vmbus, conn, &msg, sizeof(msg));
 	if (ret) {
@@ -369,14 +367,14 @@ static int negotiate(struct lis_vmbus *vmbus, u32 version)
 				 version >> 16, version & 0xffff, resp.connection_state);
 		return -EPROTONOSUPPORT;
 	}
-	if (version >= VMBUS_VERSION_WIN10_V5) {
+	if (version >= LIS_VMBUS_VERSION_WIN10_V5) {
 		vmbus->msg_conn_id = le32_to_cpu(resp.msg_conn_id);
 		if (!vmbus->msg_conn_id || vmbus->msg_conn_id > 0xFFFFFF) {
 			protocol_error(vmbus, "bad message connection id", vmbus->msg_conn_id, 0);
 			return -EPROTO;
 		}
 	} else {
-		vmbus->msg_conn_id = VMBUS_MESSAGE_CONNECTION_ID;
+		vmbus->msg_conn_id = LIS_VMBUS_MESSAGE_CONNECTION_ID;
 	}
 	vmbus->version = version;
 	return 0;
@@ -384,7 +382,7 @@ static int negotiate(struct lis_vmbus *vmbus, u32 version)
 
 int lis_vmbus_connect(struct lis_vmbus *vmbus)
 {
-	struct vmbus_msg_header req;
+	struct lis_vmbus_msg_header req;
 	unsigned int i;
 	int ret = -EPROTONOSUPPORT;
 
@@ -410,7 +408,7 @@ int lis_vmbus_connect(struct lis_vmbus *vmbus)
 	vmbus->connected = true;
 
 	memset(&req, 0, sizeof(req));
-	req.msgtype = cpu_to_le32(VMBUS_MSG_REQUESTOFFERS);
+	req.msgtype = cpu_to_le32(LIS_VMBUS_MSG_REQUESTOFFERS);
 	ret = lis_post_message(vmbus, &req, sizeof(req));
 	if (ret)
 		return ret;
@@ -419,15 +417,15 @@ int lis_vmbus_connect(struct lis_vmbus *vmbus)
 	return 0;
 }
 
-static void build_unload(struct vmbus_msg_header *m)
+static void build_unload(struct lis_vmbus_msg_header *m)
 {
 	memset(m, 0, sizeof(*m));
-	m->msgtype = cpu_to_le32(VMBUS_MSG_UNLOAD);
+	m->msgtype = cpu_to_le32(LIS_VMBUS_MSG_UNLOAD);
 }
 
 void lis_vmbus_disconnect(struct lis_vmbus *vmbus)
 {
-	struct vmbus_msg_header msg;
+	struct lis_vmbus_msg_header msg;
 	struct lis_request req;
 
 	if (!vmbus->connected)
@@ -435,9 +433,9 @@ void lis_vmbus_disconnect(struct lis_vmbus *vmbus)
 	vmbus->unloading = true;
 	/* WIN8 hosts have no UNLOAD_RESPONSE worth waiting for (Linux too
 	 * only unloads from WIN8_1 on) */
-	if (vmbus->version >= VMBUS_VERSION_WIN8_1) {
+	if (vmbus->version >= LIS_VMBUS_VERSION_WIN8_1) {
 		build_unload(&msg);
-		lis_request_init(&req, VMBUS_MSG_UNLOAD_RESPONSE, 0, 0);
+		lis_request_init(&req, LIS_VMBUS_MSG_UNLOAD_RESPONSE, 0, 0);
 		lis_request_add(vmbus, &req);
 		if (lis_post_message(vmbus, &msg, sizeof(msg)))
 			lis_request_remove(vmbus, &req);
@@ -455,49 +453,54 @@ void lis_vmbus_disconnect(struct lis_vmbus *vmbus)
  */
 void lis_vmbus_unload_polled(struct lis_vmbus *vmbus)
 {
-	struct hv_post_message_input *in = vmbus->crash_page;
-	struct vmbus_msg_header msg;
+	struct lis_hv_post_message_input *in = vmbus->crash_page;
+	struct lis_vmbus_msg_header msg;
 	unsigned int cpu, ms;
 	u64 status;
 
-	if (!vmbus->connected || vmbus->version < VMBUS_VERSION_WIN8_1)
+	if (!vmbus->connected || vmbus->version < LIS_VMBUS_VERSION_WIN8_1)
 		return;
 	build_unload(&msg);
 	memset(in, 0, sizeof(*in));
 	in->connection_id = cpu_to_le32(vmbus->msg_conn_id);
-	in->message_type = cpu_to_le32(HV_MESSAGE_TYPE_VMBUS);
+	in->message_type = cpu_to_le32(LIS_HV_MESSAGE_TYPE_VMBUS);
 	in->payload_size = cpu_to_le32(sizeof(msg));
 	memcpy(in->payload, &msg, sizeof(msg));
 	status = vmbus->plat->hypercall(vmbus->plat->ctx, msg_vp(vmbus),
-					HV_CALL_POST_MESSAGE, in, lis_page_gpa(in),
+					LIS_HV_CALL_POST_MESSAGE, in, lis_page_gpa(in),
 					NULL, 0);
-	if ((status & HV_STATUS_MASK) != HV_STATUS_SUCCESS)
+	if ((status & LIS_HV_STATUS_MASK) != LIS_HV_STATUS_SUCCESS)
 		return;
 	for (ms = 0; ms < vmbus->timeout_ms; ms++) {
 		for (cpu = 0; cpu < vmbus->cfg.nr_cpus; cpu++) {
 			struct lis_cpu *c = &vmbus->cpus[cpu];
-			struct hv_message *slot;
+			struct lis_hv_message *slot;
 			u32 type, vtype;
 
 			if (!c->up)
 				continue;
-			slot = &c->msg_page[VMBUS_SINT];
+			slot = &c->msg_page[LIS_VMBUS_SINT];
 			type = le32_to_cpu(LIS_READ_ONCE(slot->message_type));
-			if (type == HV_MESSAGE_TYPE_NONE)
+			if (type == LIS_HV_MESSAGE_TYPE_NONE)
 				continue;
-			memcpy(&vtype, slot->payload, sizeof(vtype));
+			vtype = lis_get_le32(slot->payload);
 			LIS_WRITE_ONCE(slot->message_type, 0);
 			lis_mb();
-			if (LIS_READ_ONCE(slot->message_flags) & HV_MESSAGE_FLAG_PENDING)
-				vmbus->plat->wrmsr(vmbus->plat->ctx, c->vp, HV_MSR_EOM, 0);
-			if (type == HV_MESSAGE_TYPE_VMBUS &&
-			    le32_to_cpu(vtype) == VMBUS_MSG_UNLOAD_RESPONSE) {
+			if (LIS_READ_ONCE(slot->message_flags) & LIS_HV_MESSAGE_FLAG_PENDING)
+				vmbus->plat->write_msr(vmbus->plat->ctx, c->vp, LIS_HV_MSR_EOM, 0);
+			if (type == LIS_HV_MESSAGE_TYPE_VMBUS &&
+			    vtype == LIS_VMBUS_MSG_UNLOAD_RESPONSE) {
 				vmbus->connected = false;
 				return;
 			}
 		}
 		lis_udelay(1000);
 	}
+}
+
+unsigned int lis_vmbus_msg_cpu(const struct lis_vmbus *vmbus)
+{
+	return vmbus->cfg.msg_cpu;
 }
 
 u32 lis_vmbus_version(const struct lis_vmbus *vmbus)

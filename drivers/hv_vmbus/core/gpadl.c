@@ -12,9 +12,9 @@
 int lis_gpadl_establish(struct lis_channel *ch, void *buf, u32 size, u32 *gpadl)
 {
 	struct lis_vmbus *vmbus = ch->vmbus;
-	struct vmbus_msg_gpadl_created created;
-	struct vmbus_msg_gpadl_header *hdr;
-	struct vmbus_msg_gpadl_body *body;
+	struct lis_vmbus_msg_gpadl_created created;
+	struct lis_vmbus_msg_gpadl_header *hdr;
+	struct lis_vmbus_msg_gpadl_body *body;
 	struct lis_request req;
 	unsigned long flags = 0;
 	u32 npages, handle, i, n, done;
@@ -31,7 +31,7 @@ int lis_gpadl_establish(struct lis_channel *ch, void *buf, u32 size, u32 *gpadl)
 	hdr = lis_zalloc(sizeof(*hdr) + sizeof(*body));
 	if (!hdr)
 		return -ENOMEM;
-	body = (struct vmbus_msg_gpadl_body *)(hdr + 1);
+	body = (struct lis_vmbus_msg_gpadl_body *)(hdr + 1);
 
 	lis_spin_lock(&vmbus->gpadl_lock, flags);
 	handle = vmbus->next_gpadl++;
@@ -39,8 +39,8 @@ int lis_gpadl_establish(struct lis_channel *ch, void *buf, u32 size, u32 *gpadl)
 		vmbus->next_gpadl = LIS_GPADL_FIRST_HANDLE;
 	lis_spin_unlock(&vmbus->gpadl_lock, flags);
 
-	n = min_t(u32, npages, VMBUS_GPADL_HEADER_MAX_PFNS);
-	hdr->header.msgtype = cpu_to_le32(VMBUS_MSG_GPADL_HEADER);
+	n = min_t(u32, npages, LIS_VMBUS_GPADL_HEADER_MAX_PFNS);
+	hdr->header.msgtype = cpu_to_le32(LIS_VMBUS_MSG_GPADL_HEADER);
 	hdr->child_relid = cpu_to_le32(ch->relid);
 	hdr->gpadl = cpu_to_le32(handle);
 	hdr->range_buflen = cpu_to_le16((u16)(8 + 8 * npages));
@@ -51,19 +51,19 @@ int lis_gpadl_establish(struct lis_channel *ch, void *buf, u32 size, u32 *gpadl)
 		hdr->pfn[i] = cpu_to_le64(lis_page_gpa(va + (size_t)i * LIS_HV_PAGE_SIZE) >>
 					  LIS_HV_PAGE_SHIFT);
 
-	lis_request_init(&req, VMBUS_MSG_GPADL_CREATED, handle, ch->relid);
+	lis_request_init(&req, LIS_VMBUS_MSG_GPADL_CREATED, handle, ch->relid);
 	lis_request_add(vmbus, &req);
-	ret = lis_post_message(vmbus, hdr, offsetof(struct vmbus_msg_gpadl_header, pfn) + 8 * n);
+	ret = lis_post_message(vmbus, hdr, offsetof(struct lis_vmbus_msg_gpadl_header, pfn) + 8 * n);
 	for (done = n; !ret && done < npages; done += n) {
-		n = min_t(u32, npages - done, VMBUS_GPADL_BODY_MAX_PFNS);
+		n = min_t(u32, npages - done, LIS_VMBUS_GPADL_BODY_MAX_PFNS);
 		memset(body, 0, sizeof(*body));
-		body->header.msgtype = cpu_to_le32(VMBUS_MSG_GPADL_BODY);
+		body->header.msgtype = cpu_to_le32(LIS_VMBUS_MSG_GPADL_BODY);
 		body->gpadl = cpu_to_le32(handle);
 		for (i = 0; i < n; i++)
 			body->pfn[i] = cpu_to_le64(lis_page_gpa(va + (size_t)(done + i) *
 								LIS_HV_PAGE_SIZE) >> LIS_HV_PAGE_SHIFT);
 		ret = lis_post_message(vmbus, body,
-				       offsetof(struct vmbus_msg_gpadl_body, pfn) + 8 * n);
+				       offsetof(struct lis_vmbus_msg_gpadl_body, pfn) + 8 * n);
 	}
 	lis_free(hdr);
 	if (ret) {
@@ -86,7 +86,7 @@ int lis_gpadl_establish(struct lis_channel *ch, void *buf, u32 size, u32 *gpadl)
 int lis_gpadl_teardown(struct lis_channel *ch, u32 gpadl)
 {
 	struct lis_vmbus *vmbus = ch->vmbus;
-	struct vmbus_msg_gpadl_teardown msg;
+	struct lis_vmbus_msg_gpadl_teardown msg;
 	struct lis_request req;
 	int ret;
 
@@ -94,10 +94,10 @@ int lis_gpadl_teardown(struct lis_channel *ch, u32 gpadl)
 	if (lis_channel_rescinded(ch))
 		return 0;
 	memset(&msg, 0, sizeof(msg));
-	msg.header.msgtype = cpu_to_le32(VMBUS_MSG_GPADL_TEARDOWN);
+	msg.header.msgtype = cpu_to_le32(LIS_VMBUS_MSG_GPADL_TEARDOWN);
 	msg.child_relid = cpu_to_le32(ch->relid);
 	msg.gpadl = cpu_to_le32(gpadl);
-	lis_request_init(&req, VMBUS_MSG_GPADL_TORNDOWN, gpadl, ch->relid);
+	lis_request_init(&req, LIS_VMBUS_MSG_GPADL_TORNDOWN, gpadl, ch->relid);
 	lis_request_add(vmbus, &req);
 	ret = lis_post_message(vmbus, &msg, sizeof(msg));
 	if (ret) {

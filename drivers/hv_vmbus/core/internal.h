@@ -18,7 +18,7 @@
 /* ---- ring buffer (ring.c) ---- */
 
 struct lis_ring {
-	struct vmbus_ring_control *ctl;	/* shared control page */
+	struct lis_vmbus_ring_control *ctl;	/* shared control page */
 	u8 *data;			/* shared data area */
 	u32 size;			/* data size in bytes */
 	u32 priv_index;			/* our own index: write (out) or read (in) */
@@ -54,7 +54,7 @@ struct lis_request {
 	u32 relid;		/* the channel it concerns; 0 for none */
 	lis_completion_t done;
 	int error;		/* -ENODEV when the channel is rescinded */
-	u8 resp[HV_MESSAGE_PAYLOAD_SIZE];
+	u8 resp[LIS_HV_MESSAGE_PAYLOAD_SIZE];
 	u32 resp_len;
 	struct lis_request *next;
 };
@@ -70,7 +70,7 @@ enum lis_channel_state {
 
 struct lis_channel {
 	struct lis_vmbus *vmbus;
-	struct vmbus_msg_offer offer;	/* validated copy */
+	struct lis_vmbus_msg_offer offer;	/* validated copy */
 	u32 relid;
 	struct lis_channel *primary;	/* NULL for a primary */
 	struct lis_channel *sub_next;	/* sibling sub-channels */
@@ -112,7 +112,7 @@ struct lis_channel {
 struct lis_cpu {
 	bool up;
 	u32 vp;
-	struct hv_message *msg_page;	/* SIMP */
+	struct lis_hv_message *msg_page;	/* SIMP */
 	u8 *event_page;			/* SIEFP */
 	u32 seq;			/* odd while run_events runs */
 };
@@ -121,7 +121,7 @@ struct lis_cpu {
 struct lis_msg {
 	struct lis_msg *next;
 	u32 len;
-	u8 data[HV_MESSAGE_PAYLOAD_SIZE];
+	u8 data[LIS_HV_MESSAGE_PAYLOAD_SIZE];
 };
 
 struct lis_vmbus {
@@ -141,8 +141,8 @@ struct lis_vmbus {
 
 	/* hypercall input pages (one shared under post_lock, one for the
 	 * crash path which may not take locks) */
-	struct hv_post_message_input *post_page;
-	struct hv_post_message_input *crash_page;
+	struct lis_hv_post_message_input *post_page;
+	struct lis_hv_post_message_input *crash_page;
 	lis_spinlock_t post_lock;
 
 	void *int_page;			/* < 5.0 interrupt page */
@@ -150,7 +150,7 @@ struct lis_vmbus {
 
 	/* relid -> channel; writers hold map_lock, readers are the event
 	 * path (see lis_vmbus_grace()) */
-	struct lis_channel *relid_map[VMBUS_MAX_RELID];
+	struct lis_channel *relid_map[LIS_VMBUS_MAX_RELID];
 	lis_spinlock_t map_lock;
 	struct lis_channel *channels;	/* every channel, under map_lock */
 
@@ -183,7 +183,7 @@ void lis_request_fail_relid(struct lis_vmbus *vmbus, u32 relid, int error);
 void lis_vmbus_signal_host(struct lis_channel *ch);
 
 /* channel.c */
-void lis_channel_offer(struct lis_vmbus *vmbus, const struct vmbus_msg_offer *offer);
+void lis_channel_offer(struct lis_vmbus *vmbus, const struct lis_vmbus_msg_offer *offer);
 void lis_channel_rescind(struct lis_vmbus *vmbus, u32 relid);
 void lis_channel_mark_rescinded(struct lis_vmbus *vmbus, u32 relid);
 void lis_channel_dispatch(struct lis_vmbus *vmbus, u32 relid);
@@ -195,6 +195,15 @@ int lis_gpadl_teardown(struct lis_channel *ch, u32 gpadl);
 
 /* synic.c */
 void lis_vmbus_grace(struct lis_vmbus *vmbus);
+
+/* a little-endian u32 at any alignment (message payloads) */
+static inline u32 lis_get_le32(const void *p)
+{
+	__le32 v;
+
+	memcpy(&v, p, sizeof(v));
+	return le32_to_cpu(v);
+}
 
 /* guid helpers */
 static inline bool lis_guid_eq(const struct lis_guid *a, const struct lis_guid *b)

@@ -18,7 +18,7 @@
 #include "internal.h"
 
 #define LIS_PKT_TRAILER		8
-#define LIS_PKT_DESC		((u32)sizeof(struct vmbus_packet_desc))
+#define LIS_PKT_DESC		((u32)sizeof(struct lis_vmbus_packet_desc))
 
 void lis_ring_init(struct lis_ring *r, void *pages, u32 bytes)
 {
@@ -32,7 +32,7 @@ void lis_ring_init(struct lis_ring *r, void *pages, u32 bytes)
 	r->ctl->read_index = 0;
 	r->ctl->interrupt_mask = 0;
 	r->ctl->pending_send_sz = 0;
-	r->ctl->feature_bits = cpu_to_le32(VMBUS_RING_FEATURE_PENDING_SEND_SZ);
+	r->ctl->feature_bits = cpu_to_le32(LIS_VMBUS_RING_FEATURE_PENDING_SEND_SZ);
 }
 
 static inline u32 ring_used(u32 write, u32 read, u32 size)
@@ -92,7 +92,7 @@ int lis_ring_write(struct lis_ring *r, const struct lis_ring_chunk *chunks,
 {
 	unsigned long flags = 0;
 	u32 total = 0, padded, need, read, write, off, i;
-	u64 trailer;
+	__le64 trailer;
 
 	*signal = false;
 	for (i = 0; i < nchunks; i++) {
@@ -111,8 +111,7 @@ int lis_ring_write(struct lis_ring *r, const struct lis_ring_chunk *chunks,
 	lis_spin_lock(&r->lock, flags);
 	if (r->broken)
 		goto broken;
-	read = LIS_READ_ONCE(r->ctl->read_index);
-	read = le32_to_cpu(read);
+	read = le32_to_cpu(LIS_READ_ONCE(r->ctl->read_index));
 	if (!ring_index_ok(r, read)) {
 		ring_break(r, "outbound read index", read);
 		goto broken;
@@ -171,10 +170,10 @@ broken:
 static bool pkt_type_ok(u16 type)
 {
 	switch (type) {
-	case VMBUS_PKT_DATA_INBAND:
-	case VMBUS_PKT_DATA_USING_XFER_PAGES:
-	case VMBUS_PKT_DATA_USING_GPA_DIRECT:
-	case VMBUS_PKT_COMP:
+	case LIS_VMBUS_PKT_DATA_INBAND:
+	case LIS_VMBUS_PKT_DATA_USING_XFER_PAGES:
+	case LIS_VMBUS_PKT_DATA_USING_GPA_DIRECT:
+	case LIS_VMBUS_PKT_COMP:
 		return true;
 	default:
 		return false;
@@ -184,7 +183,7 @@ static bool pkt_type_ok(u16 type)
 int lis_ring_read(struct lis_ring *r, void *buf, u32 buflen, u32 *pktlen,
 		  bool *signal)
 {
-	struct vmbus_packet_desc desc;
+	struct lis_vmbus_packet_desc desc;
 	unsigned long flags = 0;
 	u32 write, read, avail, len, off8, len8, new_read, pending;
 	int ret = 0;

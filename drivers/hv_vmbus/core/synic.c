@@ -6,16 +6,16 @@
  */
 #include "internal.h"
 
-#define SIEF_LONGS	(HV_EVENT_FLAGS_BYTES / sizeof(unsigned long))
+#define SIEF_LONGS	(LIS_HV_EVENT_FLAGS_BYTES / sizeof(unsigned long))
 
 static void plat_wrmsr(struct lis_vmbus *vmbus, u32 vp, u32 msr, u64 v)
 {
-	vmbus->plat->wrmsr(vmbus->plat->ctx, vp, msr, v);
+	vmbus->plat->write_msr(vmbus->plat->ctx, vp, msr, v);
 }
 
 static u64 plat_rdmsr(struct lis_vmbus *vmbus, u32 vp, u32 msr)
 {
-	return vmbus->plat->rdmsr(vmbus->plat->ctx, vp, msr);
+	return vmbus->plat->read_msr(vmbus->plat->ctx, vp, msr);
 }
 
 int lis_vmbus_cpu_up(struct lis_vmbus *vmbus, unsigned int cpu)
@@ -39,22 +39,22 @@ int lis_vmbus_cpu_up(struct lis_vmbus *vmbus, unsigned int cpu)
 		}
 	}
 	/* reserved bits 11:1 are preserved: read-modify-write */
-	v = plat_rdmsr(vmbus, c->vp, HV_MSR_SIMP);
-	v = (v & 0xFFEull) | lis_page_gpa(c->msg_page) | HV_SIMP_ENABLE;
-	plat_wrmsr(vmbus, c->vp, HV_MSR_SIMP, v);
-	v = plat_rdmsr(vmbus, c->vp, HV_MSR_SIEFP);
-	v = (v & 0xFFEull) | lis_page_gpa(c->event_page) | HV_SIMP_ENABLE;
-	plat_wrmsr(vmbus, c->vp, HV_MSR_SIEFP, v);
+	v = plat_rdmsr(vmbus, c->vp, LIS_HV_MSR_SIMP);
+	v = (v & 0xFFEull) | lis_page_gpa(c->msg_page) | LIS_HV_SIMP_ENABLE;
+	plat_wrmsr(vmbus, c->vp, LIS_HV_MSR_SIMP, v);
+	v = plat_rdmsr(vmbus, c->vp, LIS_HV_MSR_SIEFP);
+	v = (v & 0xFFEull) | lis_page_gpa(c->event_page) | LIS_HV_SIMP_ENABLE;
+	plat_wrmsr(vmbus, c->vp, LIS_HV_MSR_SIEFP, v);
 
-	v = plat_rdmsr(vmbus, c->vp, HV_MSR_SINT0 + VMBUS_SINT);
-	v &= ~(HV_SINT_VECTOR_MASK | HV_SINT_MASKED | HV_SINT_AUTO_EOI);
+	v = plat_rdmsr(vmbus, c->vp, LIS_HV_MSR_SINT0 + LIS_VMBUS_SINT);
+	v &= ~(LIS_HV_SINT_VECTOR_MASK | LIS_HV_SINT_MASKED | LIS_HV_SINT_AUTO_EOI);
 	v |= (u64)vmbus->vector;
 	if (vmbus->auto_eoi)
-		v |= HV_SINT_AUTO_EOI;
-	plat_wrmsr(vmbus, c->vp, HV_MSR_SINT0 + VMBUS_SINT, v);
+		v |= LIS_HV_SINT_AUTO_EOI;
+	plat_wrmsr(vmbus, c->vp, LIS_HV_MSR_SINT0 + LIS_VMBUS_SINT, v);
 
-	v = plat_rdmsr(vmbus, c->vp, HV_MSR_SCONTROL);
-	plat_wrmsr(vmbus, c->vp, HV_MSR_SCONTROL, v | HV_SCONTROL_ENABLE);
+	v = plat_rdmsr(vmbus, c->vp, LIS_HV_MSR_SCONTROL);
+	plat_wrmsr(vmbus, c->vp, LIS_HV_MSR_SCONTROL, v | LIS_HV_SCONTROL_ENABLE);
 	LIS_WRITE_ONCE(c->up, true);
 	return 0;
 }
@@ -68,19 +68,19 @@ void lis_vmbus_cpu_down(struct lis_vmbus *vmbus, unsigned int cpu)
 		return;
 	c = &vmbus->cpus[cpu];
 	LIS_WRITE_ONCE(c->up, false);
-	v = plat_rdmsr(vmbus, c->vp, HV_MSR_SINT0 + VMBUS_SINT);
-	plat_wrmsr(vmbus, c->vp, HV_MSR_SINT0 + VMBUS_SINT, v | HV_SINT_MASKED);
-	v = plat_rdmsr(vmbus, c->vp, HV_MSR_SIMP);
-	plat_wrmsr(vmbus, c->vp, HV_MSR_SIMP, v & 0xFFEull);
-	v = plat_rdmsr(vmbus, c->vp, HV_MSR_SIEFP);
-	plat_wrmsr(vmbus, c->vp, HV_MSR_SIEFP, v & 0xFFEull);
-	v = plat_rdmsr(vmbus, c->vp, HV_MSR_SCONTROL);
-	plat_wrmsr(vmbus, c->vp, HV_MSR_SCONTROL, v & ~HV_SCONTROL_ENABLE);
+	v = plat_rdmsr(vmbus, c->vp, LIS_HV_MSR_SINT0 + LIS_VMBUS_SINT);
+	plat_wrmsr(vmbus, c->vp, LIS_HV_MSR_SINT0 + LIS_VMBUS_SINT, v | LIS_HV_SINT_MASKED);
+	v = plat_rdmsr(vmbus, c->vp, LIS_HV_MSR_SIMP);
+	plat_wrmsr(vmbus, c->vp, LIS_HV_MSR_SIMP, v & 0xFFEull);
+	v = plat_rdmsr(vmbus, c->vp, LIS_HV_MSR_SIEFP);
+	plat_wrmsr(vmbus, c->vp, LIS_HV_MSR_SIEFP, v & 0xFFEull);
+	v = plat_rdmsr(vmbus, c->vp, LIS_HV_MSR_SCONTROL);
+	plat_wrmsr(vmbus, c->vp, LIS_HV_MSR_SCONTROL, v & ~LIS_HV_SCONTROL_ENABLE);
 }
 
 static unsigned long *sief_area(struct lis_cpu *c)
 {
-	return (unsigned long *)(c->event_page + VMBUS_SINT * HV_EVENT_FLAGS_BYTES);
+	return (unsigned long *)(c->event_page + LIS_VMBUS_SINT * LIS_HV_EVENT_FLAGS_BYTES);
 }
 
 static bool sief_pending(struct lis_cpu *c)
@@ -95,17 +95,17 @@ static bool sief_pending(struct lis_cpu *c)
 }
 
 /* give the slot back to the hypervisor; EOM when it holds more for us */
-static void release_slot(struct lis_vmbus *vmbus, struct lis_cpu *c, struct hv_message *slot)
+static void release_slot(struct lis_vmbus *vmbus, struct lis_cpu *c, struct lis_hv_message *slot)
 {
-	LIS_WRITE_ONCE(slot->message_type, cpu_to_le32(HV_MESSAGE_TYPE_NONE));
+	LIS_WRITE_ONCE(slot->message_type, cpu_to_le32(LIS_HV_MESSAGE_TYPE_NONE));
 	lis_mb();
-	if (LIS_READ_ONCE(slot->message_flags) & HV_MESSAGE_FLAG_PENDING)
-		plat_wrmsr(vmbus, c->vp, HV_MSR_EOM, 0);
+	if (LIS_READ_ONCE(slot->message_flags) & LIS_HV_MESSAGE_FLAG_PENDING)
+		plat_wrmsr(vmbus, c->vp, LIS_HV_MSR_EOM, 0);
 }
 
 void lis_vmbus_isr(struct lis_vmbus *vmbus, unsigned int cpu)
 {
-	struct hv_message *slot;
+	struct lis_hv_message *slot;
 	struct lis_cpu *c;
 	u32 type;
 
@@ -114,31 +114,31 @@ void lis_vmbus_isr(struct lis_vmbus *vmbus, unsigned int cpu)
 	c = &vmbus->cpus[cpu];
 	if (!LIS_READ_ONCE(c->up))
 		return;
-	slot = &c->msg_page[VMBUS_SINT];
+	slot = &c->msg_page[LIS_VMBUS_SINT];
 	type = le32_to_cpu(LIS_READ_ONCE(slot->message_type));
-	if (type == HV_MESSAGE_TYPE_TIMER_EXPIRED) {
+	if (type == LIS_HV_MESSAGE_TYPE_TIMER_EXPIRED) {
 		/* legacy stimer0: the kernel's clockevent wants it now */
 		if (vmbus->cfg.env->timer_message)
 			vmbus->cfg.env->timer_message(vmbus->cfg.env_ctx, cpu);
 		release_slot(vmbus, c, slot);
-		type = HV_MESSAGE_TYPE_NONE;
+		type = LIS_HV_MESSAGE_TYPE_NONE;
 	}
-	if (type != HV_MESSAGE_TYPE_NONE || sief_pending(c))
+	if (type != LIS_HV_MESSAGE_TYPE_NONE || sief_pending(c))
 		vmbus->cfg.env->defer_events(vmbus->cfg.env_ctx, cpu);
 }
 
 static void take_message(struct lis_vmbus *vmbus, struct lis_cpu *c)
 {
-	struct hv_message *slot = &c->msg_page[VMBUS_SINT];
+	struct lis_hv_message *slot = &c->msg_page[LIS_VMBUS_SINT];
 	unsigned long flags = 0;
 	struct lis_msg *m;
 	u32 type, size;
 
 	type = le32_to_cpu(LIS_READ_ONCE(slot->message_type));
-	if (type == HV_MESSAGE_TYPE_NONE)
+	if (type == LIS_HV_MESSAGE_TYPE_NONE)
 		return;
 	lis_rmb();
-	if (type == HV_MESSAGE_TYPE_TIMER_EXPIRED) {
+	if (type == LIS_HV_MESSAGE_TYPE_TIMER_EXPIRED) {
 		if (vmbus->cfg.env->timer_message)
 			vmbus->cfg.env->timer_message(vmbus->cfg.env_ctx,
 						      (unsigned int)(c - vmbus->cpus));
@@ -146,7 +146,7 @@ static void take_message(struct lis_vmbus *vmbus, struct lis_cpu *c)
 		return;
 	}
 	size = LIS_READ_ONCE(slot->payload_size);
-	if (size > HV_MESSAGE_PAYLOAD_SIZE) {
+	if (size > LIS_HV_MESSAGE_PAYLOAD_SIZE) {
 		vmbus->protocol_errors++;
 		lis_err_host("hv_vmbus: dropped a message with payload size %u\n", size);
 		release_slot(vmbus, c, slot);
@@ -162,7 +162,7 @@ static void take_message(struct lis_vmbus *vmbus, struct lis_cpu *c)
 	m->len = size;
 	memcpy(m->data, slot->payload, size);
 	release_slot(vmbus, c, slot);
-	if (type != HV_MESSAGE_TYPE_VMBUS) {
+	if (type != LIS_HV_MESSAGE_TYPE_VMBUS) {
 		vmbus->protocol_errors++;
 		lis_err_host("hv_vmbus: dropped a message of hypervisor type %#x\n", type);
 		lis_free(m);

@@ -19,30 +19,30 @@ int lis_vmbus_detect(const struct lis_platform *plat)
 		lis_info("hv_vmbus: no hypervisor present; not loading\n");
 		return -ENODEV;
 	}
-	plat->cpuid(plat->ctx, HV_CPUID_VENDOR, r);
+	plat->cpuid(plat->ctx, LIS_HV_CPUID_VENDOR, r);
 	max = r[0];
-	if (r[1] != HV_VENDOR_EBX || r[2] != HV_VENDOR_ECX || r[3] != HV_VENDOR_EDX ||
-	    max < HV_CPUID_LIMITS || max > 0x4000FFFFu) {
+	if (r[1] != LIS_HV_VENDOR_EBX || r[2] != LIS_HV_VENDOR_ECX || r[3] != LIS_HV_VENDOR_EDX ||
+	    max < LIS_HV_CPUID_LIMITS || max > 0x4000FFFFu) {
 		lis_info("hv_vmbus: the hypervisor is not Hyper-V; not loading\n");
 		return -ENODEV;
 	}
-	plat->cpuid(plat->ctx, HV_CPUID_INTERFACE, r);
-	if (r[0] != HV_SIGNATURE_HV1) {
+	plat->cpuid(plat->ctx, LIS_HV_CPUID_INTERFACE, r);
+	if (r[0] != LIS_HV_SIGNATURE_HV1) {
 		lis_info("hv_vmbus: Hyper-V interface signature %#x is not Hv#1; not loading\n", r[0]);
 		return -ENODEV;
 	}
-	plat->cpuid(plat->ctx, HV_CPUID_FEATURES, r);
-	if (!cpuid_has(r, 0, HV_PRIV_SYNIC_MSRS | HV_PRIV_HYPERCALL_MSRS | HV_PRIV_VP_INDEX_MSR) ||
-	    !cpuid_has(r, 1, HV_PRIV_POST_MESSAGES | HV_PRIV_SIGNAL_EVENTS)) {
+	plat->cpuid(plat->ctx, LIS_HV_CPUID_FEATURES, r);
+	if (!cpuid_has(r, 0, LIS_HV_PRIV_SYNIC_MSRS | LIS_HV_PRIV_HYPERCALL_MSRS | LIS_HV_PRIV_VP_INDEX_MSR) ||
+	    !cpuid_has(r, 1, LIS_HV_PRIV_POST_MESSAGES | LIS_HV_PRIV_SIGNAL_EVENTS)) {
 		lis_err("hv_vmbus: Hyper-V lacks a privilege VMBus needs (SynIC, hypercall, VP index, PostMessage, SignalEvent: %#x/%#x); not loading\n",
 			r[0], r[1]);
 		return -ENODEV;
 	}
-	if (max >= HV_CPUID_ISOLATION) {
-		plat->cpuid(plat->ctx, HV_CPUID_ISOLATION, r);
-		if (r[1] & HV_ISOLATION_TYPE_MASK) {
+	if (max >= LIS_HV_CPUID_ISOLATION) {
+		plat->cpuid(plat->ctx, LIS_HV_CPUID_ISOLATION, r);
+		if (r[1] & LIS_HV_ISOLATION_TYPE_MASK) {
 			lis_err("hv_vmbus: this is an isolated (confidential, type %u) guest, which LIS does not support; use the distribution's drivers\n",
-				r[1] & HV_ISOLATION_TYPE_MASK);
+				r[1] & LIS_HV_ISOLATION_TYPE_MASK);
 			return -EPERM;
 		}
 	}
@@ -69,7 +69,7 @@ int lis_vmbus_create(const struct lis_vmbus_config *cfg, struct lis_vmbus **out)
 	vmbus->cfg = *cfg;
 	vmbus->plat = cfg->plat;
 	vmbus->timeout_ms = cfg->timeout_ms ? cfg->timeout_ms : LIS_DEFAULT_TIMEOUT_MS;
-	vmbus->msg_conn_id = VMBUS_MESSAGE_CONNECTION_ID;
+	vmbus->msg_conn_id = LIS_VMBUS_MESSAGE_CONNECTION_ID;
 	vmbus->next_gpadl = LIS_GPADL_FIRST_HANDLE;
 	lis_spin_init(&vmbus->post_lock);
 	lis_spin_init(&vmbus->map_lock);
@@ -79,8 +79,8 @@ int lis_vmbus_create(const struct lis_vmbus_config *cfg, struct lis_vmbus **out)
 	lis_mutex_init(&vmbus->offers_mutex);
 	lis_completion_init(&vmbus->all_offers);
 
-	cfg->plat->cpuid(cfg->plat->ctx, HV_CPUID_ENLIGHTENMENTS, r);
-	vmbus->auto_eoi = !(r[0] & HV_HINT_DEPRECATE_AUTO_EOI);
+	cfg->plat->cpuid(cfg->plat->ctx, LIS_HV_CPUID_ENLIGHTENMENTS, r);
+	vmbus->auto_eoi = !(r[0] & LIS_HV_HINT_DEPRECATE_AUTO_EOI);
 
 	vmbus->cpus = lis_zalloc(sizeof(*vmbus->cpus) * cfg->nr_cpus);
 	vmbus->post_page = lis_alloc_pages(1);

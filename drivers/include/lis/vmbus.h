@@ -30,8 +30,8 @@ struct lis_platform {
 	void (*cpuid)(void *ctx, u32 leaf, u32 regs[4]);
 	/* synthetic MSRs of virtual processor `vp` (the core calls these on
 	 * that VP's CPU; a simulated host needs to know which VP it is) */
-	u64 (*rdmsr)(void *ctx, u32 vp, u32 msr);
-	void (*wrmsr)(void *ctx, u32 vp, u32 msr, u64 value);
+	u64 (*read_msr)(void *ctx, u32 vp, u32 msr);
+	void (*write_msr)(void *ctx, u32 vp, u32 msr, u64 value);
 	/* slow hypercall: input and output are 8-byte aligned buffers inside
 	 * one page each, given by address and guest-physical address */
 	u64 (*hypercall)(void *ctx, u32 vp, u64 control, void *input,
@@ -110,6 +110,8 @@ void lis_vmbus_run_offers(struct lis_vmbus *vmbus);
 u64 lis_vmbus_protocol_errors(const struct lis_vmbus *vmbus);
 
 u32 lis_vmbus_version(const struct lis_vmbus *vmbus);
+/* the CPU the host sends channel messages to (it cannot go offline) */
+unsigned int lis_vmbus_msg_cpu(const struct lis_vmbus *vmbus);
 const struct lis_platform *lis_vmbus_platform(const struct lis_vmbus *vmbus);
 
 /* ---- channels (child drivers) ---- */
@@ -164,7 +166,7 @@ void lis_channel_set_rescind_handler(struct lis_channel *ch,
  *    space is there: on_event runs), -ENODEV when rescinded or broken,
  *    -EMSGSIZE when the packet can never fit -- */
 
-/* in-band (VMBUS_PKT_DATA_INBAND) or completion (VMBUS_PKT_COMP) */
+/* in-band (LIS_VMBUS_PKT_DATA_INBAND) or completion (LIS_VMBUS_PKT_COMP) */
 int lis_channel_send(struct lis_channel *ch, u16 type, u16 flags, u64 trans_id,
 		     const void *data, u32 len);
 
@@ -176,7 +178,7 @@ struct lis_gpa_range {
 	const u64 *pfns;
 };
 
-/* VMBUS_PKT_DATA_USING_GPA_DIRECT: ranges, then the in-band payload */
+/* LIS_VMBUS_PKT_DATA_USING_GPA_DIRECT: ranges, then the in-band payload */
 int lis_channel_send_gpa(struct lis_channel *ch, u16 flags, u64 trans_id,
 			 const struct lis_gpa_range *ranges, u32 range_count,
 			 const void *data, u32 len);

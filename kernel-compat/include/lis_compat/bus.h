@@ -15,6 +15,27 @@
 #else
 #define LIS_BUS_REMOVE_TYPE		int
 #define LIS_BUS_REMOVE_DONE(ret)	return (ret)
+/* 3.11: DEVICE_ATTR_RO/RW and ATTRIBUTE_GROUPS (defined as macros) */
+#ifndef DEVICE_ATTR_RO
+#define DEVICE_ATTR_RO(_name) \
+	struct device_attribute dev_attr_##_name = __ATTR_RO(_name)
+#endif
+#ifndef DEVICE_ATTR_RW
+#define DEVICE_ATTR_RW(_name) \
+	struct device_attribute dev_attr_##_name = \
+		__ATTR(_name, 0644, _name##_show, _name##_store)
+#endif
+#ifndef ATTRIBUTE_GROUPS
+#define ATTRIBUTE_GROUPS(_name)						\
+	static const struct attribute_group _name##_group = {		\
+		.attrs = _name##_attrs,					\
+	};								\
+	static const struct attribute_group *_name##_groups[] = {	\
+		&_name##_group,						\
+		NULL,							\
+	}
+#endif
+
 #endif
 
 /* 6.3: bus_type.uevent takes a const struct device * */
@@ -22,6 +43,27 @@
 #define LIS_UEVENT_DEVICE		const struct device
 #else
 #define LIS_UEVENT_DEVICE		struct device
+/* 3.11: DEVICE_ATTR_RO/RW and ATTRIBUTE_GROUPS (defined as macros) */
+#ifndef DEVICE_ATTR_RO
+#define DEVICE_ATTR_RO(_name) \
+	struct device_attribute dev_attr_##_name = __ATTR_RO(_name)
+#endif
+#ifndef DEVICE_ATTR_RW
+#define DEVICE_ATTR_RW(_name) \
+	struct device_attribute dev_attr_##_name = \
+		__ATTR(_name, 0644, _name##_show, _name##_store)
+#endif
+#ifndef ATTRIBUTE_GROUPS
+#define ATTRIBUTE_GROUPS(_name)						\
+	static const struct attribute_group _name##_group = {		\
+		.attrs = _name##_attrs,					\
+	};								\
+	static const struct attribute_group *_name##_groups[] = {	\
+		&_name##_group,						\
+		NULL,							\
+	}
+#endif
+
 #endif
 
 /* 6.11: bus_type.match takes a const struct device_driver * */
@@ -29,6 +71,48 @@
 #define LIS_MATCH_DRIVER		const struct device_driver
 #else
 #define LIS_MATCH_DRIVER		struct device_driver
+/* 3.11: DEVICE_ATTR_RO/RW and ATTRIBUTE_GROUPS (defined as macros) */
+#ifndef DEVICE_ATTR_RO
+#define DEVICE_ATTR_RO(_name) \
+	struct device_attribute dev_attr_##_name = __ATTR_RO(_name)
+#endif
+#ifndef DEVICE_ATTR_RW
+#define DEVICE_ATTR_RW(_name) \
+	struct device_attribute dev_attr_##_name = \
+		__ATTR(_name, 0644, _name##_show, _name##_store)
+#endif
+#ifndef ATTRIBUTE_GROUPS
+#define ATTRIBUTE_GROUPS(_name)						\
+	static const struct attribute_group _name##_group = {		\
+		.attrs = _name##_attrs,					\
+	};								\
+	static const struct attribute_group *_name##_groups[] = {	\
+		&_name##_group,						\
+		NULL,							\
+	}
+#endif
+
+#endif
+
+/* 3.11: DEVICE_ATTR_RO/RW and ATTRIBUTE_GROUPS (defined as macros) */
+#ifndef DEVICE_ATTR_RO
+#define DEVICE_ATTR_RO(_name) \
+	struct device_attribute dev_attr_##_name = __ATTR_RO(_name)
+#endif
+#ifndef DEVICE_ATTR_RW
+#define DEVICE_ATTR_RW(_name) \
+	struct device_attribute dev_attr_##_name = \
+		__ATTR(_name, 0644, _name##_show, _name##_store)
+#endif
+#ifndef ATTRIBUTE_GROUPS
+#define ATTRIBUTE_GROUPS(_name)						\
+	static const struct attribute_group _name##_group = {		\
+		.attrs = _name##_attrs,					\
+	};								\
+	static const struct attribute_group *_name##_groups[] = {	\
+		&_name##_group,						\
+		NULL,							\
+	}
 #endif
 
 #endif

@@ -1,0 +1,27 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/* hv_vmbus glue: what the glue files share (kernel only). */
+#ifndef LIS_VMBUS_GLUE_H
+#define LIS_VMBUS_GLUE_H
+
+#include <lis/vmbus_driver.h>
+
+/* platform_hyperv.c */
+extern const struct lis_platform lis_hyperv_platform;
+bool lis_hyperv_platform_usable(void);
+
+/* hypercall_page.c (kernels without hv_do_hypercall) */
+int lis_own_hypercall_setup(void);
+void lis_own_hypercall_teardown(void);
+u64 lis_own_hypercall(u64 control, u64 input, u64 output);
+u64 lis_raw_hypercall(void *pg, u64 control, u64 input, u64 output);
+
+/* bus.c */
+extern struct bus_type lis_vmbus_bus;
+int lis_bus_add_channel(struct lis_channel *ch);
+void lis_bus_remove_channel(struct lis_channel *ch);
+void lis_bus_remove_all(void);
+
+/* vmbus_drv.c */
+extern struct lis_vmbus *lis_vmbus_conn;
+
+#endif
