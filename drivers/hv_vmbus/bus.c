@@ -245,7 +245,7 @@ struct bus_type lis_vmbus_bus = {
 
 /* ---- drivers ---- */
 
-int __lis_vmbus_driver_register(struct lis_vmbus_driver *drv, struct module *owner,
+int lis_vmbus_driver_register_module(struct lis_vmbus_driver *drv, struct module *owner,
 				const char *mod_name)
 {
 	drv->driver.name = drv->name;
@@ -254,7 +254,7 @@ int __lis_vmbus_driver_register(struct lis_vmbus_driver *drv, struct module *own
 	drv->driver.bus = &lis_vmbus_bus;
 	return driver_register(&drv->driver);
 }
-EXPORT_SYMBOL_GPL(__lis_vmbus_driver_register);
+EXPORT_SYMBOL_GPL(lis_vmbus_driver_register_module);
 
 void lis_vmbus_driver_unregister(struct lis_vmbus_driver *drv)
 {

@@ -57,10 +57,10 @@ static inline void lis_vmbus_set_drvdata(struct lis_vmbus_device *dev, void *dat
 	dev_set_drvdata(&dev->dev, data);
 }
 
-int __lis_vmbus_driver_register(struct lis_vmbus_driver *drv, struct module *owner,
+int lis_vmbus_driver_register_module(struct lis_vmbus_driver *drv, struct module *owner,
 				const char *mod_name);
 #define lis_vmbus_driver_register(drv) \
-	__lis_vmbus_driver_register(drv, THIS_MODULE, KBUILD_MODNAME)
+	lis_vmbus_driver_register_module(drv, THIS_MODULE, KBUILD_MODNAME)
 void lis_vmbus_driver_unregister(struct lis_vmbus_driver *drv);
 
 /* the struct device a child driver should parent its own devices to */
