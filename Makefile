@@ -8,6 +8,9 @@
 #   make modules    build every module for every tree in KDIRS (default: all
 #                   trees under /lib/modules/*/build and /usr/src/kernels/*),
 #                   or for one tree with KDIR=...; output in out/<krel>/
+#   make rpm        the packages (kmod-lis per built kernel, lis-tools,
+#                   lis-dkms) in out/rpm; see docs/packaging.md
+#   make iso        out/LinuxIC-<version>.iso; see docs/installer.md
 #   make check      the test ladder; ends with "N passed, N failed"
 #   make vm-check   the VM rung only
 #   make bench      the benchmarks in bench/
@@ -25,7 +28,7 @@ else
 KDIRS ?= $(shell $(TOP)/scripts/kernel-trees.sh)
 endif
 
-.PHONY: all deps modules check vm-check bench clean
+.PHONY: all deps modules rpm iso check vm-check bench clean
 
 all: deps
 	$(MAKE) -C $(TOP) modules
@@ -41,6 +44,13 @@ modules:
 	@rc=0; for k in $(KDIRS); do \
 		$(TOP)/scripts/build-kernel.sh --jobs $(JOBS) $$k || rc=1; \
 	done; exit $$rc
+
+rpm:
+	@$(MAKE) -s -C $(TOP)/tools/lis-kabi
+	@$(TOP)/spec/build-rpms.sh $(RPM_ARGS)
+
+iso: rpm
+	@$(TOP)/iso/build-iso.sh $(ISO_ARGS)
 
 check: deps
 	@$(TOP)/tests/check.sh

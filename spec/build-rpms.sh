@@ -312,8 +312,16 @@ build_dkms() {
 
 sign_rpms() {
 	[ -n "$GPG_KEY" ] || return 0
-	local extra="--faked-system-time ${SOURCE_DATE_EPOCH}!"
+	# the signature time is part of the package: make it the epoch (or the
+	# key's creation, when the key is younger) so signed builds reproduce too
+	local created t extra
+	created=$(gpg --batch --with-colons --list-secret-keys "$GPG_KEY" 2>/dev/null | awk -F: '$1 == "sec" { print $6; exit }')
+	[ -n "$created" ] || die "no secret key $GPG_KEY in ${GNUPGHOME:-~/.gnupg}"
+	t=$SOURCE_DATE_EPOCH
+	[ "$created" -le "$t" ] || t=$created
+	extra="--faked-system-time ${t}!"
 	rpmsign --addsign \
+		--define "__gpg $(command -v gpg2 || command -v gpg)" \
 		--define "_gpg_name $GPG_KEY" \
 		--define '_gpg_digest_algo sha256' \
 		--define "_gpg_sign_cmd_extra_args $extra" \
