@@ -448,7 +448,9 @@ void hs_deliver_messages(struct hs_host *h)
 			memcpy(slot + SLOT_PAYLOAD, m->data, m->len);
 			memset(slot + SLOT_PAYLOAD + m->len, 0, HV_MSG_PAYLOAD_MAX - m->len);
 			slot[SLOT_SIZE] = (uint8_t)m->len;
-			slot[SLOT_FLAGS] = q->head ? SLOT_FLAG_PENDING : 0;
+			/* the guest may still be looking at the old flags */
+			__atomic_store_n(slot + SLOT_FLAGS, q->head ? SLOT_FLAG_PENDING : 0,
+					 __ATOMIC_RELAXED);
 			slot[6] = slot[7] = 0;
 			put64(slot + SLOT_SENDER, 0);
 			__atomic_store_n((uint32_t *)(slot + SLOT_TYPE), HV_MSGTYPE_VMBUS,
