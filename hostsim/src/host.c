@@ -211,7 +211,7 @@ static bool needs_polling(struct hs_host *h)
 {
 	/* a slot the guest may free without EOM, a monitor page to scan, a
 	 * send waiting for space from a guest that does not signal it */
-	return hs_messages_waiting(h) || (h->connected && h->monitor2) ||
+	return hs_messages_waiting(h) || h->monitored_open ||
 	       atomic_load(&h->nblocked) > 0;
 }
 

@@ -289,6 +289,41 @@ static uint64_t post_message(struct hs_host *h, uint32_t vp, uint64_t control, u
 	return HV_STATUS_SUCCESS;
 }
 
+static void guest_signalled(struct hs_host *h, struct hs_channel *ch)
+{
+	__atomic_fetch_add(&ch->stats.guest_signals, 1, __ATOMIC_RELAXED);
+	atomic_store(&ch->guest_signal, true);
+	atomic_store(&h->any_signal, true);
+}
+
+/* 0.13 / 1.1 guests signal the shared event connection after setting bit
+ * `relid` in the guest->host half of the interrupt page (§2.6) */
+static void shared_event(struct hs_host *h)
+{
+	uint8_t *ip = h->int_page ? hs_map(h, h->int_page, HV_PAGE) : NULL;
+	uint32_t *half, w;
+
+	atomic_fetch_add(&h->signals, 1);
+	if (!ip)
+		return;
+	half = (uint32_t *)(ip + HV_PAGE / 2);
+	for (w = 0; w < VMBUS_MAX_RELID / 32; w++) {
+		uint32_t bits = __atomic_load_n(&half[w], __ATOMIC_RELAXED);
+
+		if (!bits)
+			continue;
+		bits = __atomic_exchange_n(&half[w], 0, __ATOMIC_SEQ_CST);
+		while (bits) {
+			struct hs_channel *ch = h->relid[w * 32 + (uint32_t)__builtin_ctz(bits)];
+
+			bits &= bits - 1;
+			if (ch && !ch->released)
+				guest_signalled(h, ch);
+		}
+	}
+	hs_kick_locked(h);
+}
+
 static uint64_t signal_event(struct hs_host *h, uint64_t control, uint64_t input)
 {
 	const uint8_t *p;
@@ -314,6 +349,11 @@ static uint64_t signal_event(struct hs_host *h, uint64_t control, uint64_t input
 		return HV_STATUS_INVALID_PARAMETER;
 
 	hs_lock(h);
+	if (conn == VMBUS_CONN_SHARED_EVENT && h->connected && h->st.version < VMBUS_V2_4) {
+		shared_event(h);
+		hs_unlock(h);
+		return HV_STATUS_SUCCESS;
+	}
 	relid = conn - HS_EVENT_CONN_BASE;
 	ch = conn > HS_EVENT_CONN_BASE && relid < VMBUS_MAX_RELID ? h->relid[relid] : NULL;
 	if (!ch || ch->released) {
@@ -321,9 +361,7 @@ static uint64_t signal_event(struct hs_host *h, uint64_t control, uint64_t input
 		return HV_STATUS_INVALID_CONNECTION_ID;
 	}
 	atomic_fetch_add(&h->signals, 1);
-	__atomic_fetch_add(&ch->stats.guest_signals, 1, __ATOMIC_RELAXED);
-	atomic_store(&ch->guest_signal, true);
-	atomic_store(&h->any_signal, true);
+	guest_signalled(h, ch);
 	hs_kick_locked(h);
 	hs_unlock(h);
 	return HV_STATUS_SUCCESS;
@@ -498,7 +536,7 @@ void hs_poll_monitor(struct hs_host *h)
 	uint8_t *page;
 	unsigned int g;
 
-	if (!h->connected || !h->monitor2)
+	if (!h->connected || !h->monitor2 || !h->monitored_open)
 		return;
 	page = hs_map(h, h->monitor2, HV_PAGE);
 	if (!page)
@@ -515,11 +553,8 @@ void hs_poll_monitor(struct hs_host *h)
 			struct hs_channel *ch = h->monitor[g * 32 + b];
 
 			bits &= bits - 1;
-			if (!ch || ch->released)
-				continue;
-			__atomic_fetch_add(&ch->stats.guest_signals, 1, __ATOMIC_RELAXED);
-			atomic_store(&ch->guest_signal, true);
-			atomic_store(&h->any_signal, true);
+			if (ch && !ch->released)
+				guest_signalled(h, ch);
 		}
 	}
 }

@@ -88,6 +88,7 @@ struct hs_channel {
 	bool released;			/* relid given back; channel is dead */
 	bool open;
 	bool open_pending;		/* OPENCHANNEL not answered (fault) */
+	bool monitored;			/* open and signalled through the monitor page */
 	uint32_t target_vp;
 	uint32_t open_id;
 	uint32_t ring_gpadl;
@@ -166,6 +167,7 @@ struct hs_host {
 	bool rescinds_pending;		/* devices with rescind_req */
 	uint32_t msg_sint;
 	uint64_t int_page, monitor1, monitor2;
+	unsigned int monitored_open;	/* open channels the worker must poll for */
 	struct hs_channel *relid[VMBUS_MAX_RELID];
 	struct hs_channel *monitor[MON_IDS];
 	struct hs_channel *channels;	/* every channel ever made */

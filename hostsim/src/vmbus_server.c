@@ -103,6 +103,10 @@ static void close_channel(struct hs_host *h, struct hs_channel *ch)
 	if (!ch->open)
 		return;
 	hs_channel_detach(ch);
+	if (ch->monitored) {
+		ch->monitored = false;
+		h->monitored_open--;
+	}
 	g = hs_gpadl_find(h, ch->ring_gpadl);
 	if (g)
 		g->ring = false;
@@ -440,6 +444,10 @@ static void open_channel(struct hs_host *h, const struct hs_msg *m)
 	ch->target_vp = tvp;
 	ch->open_id = open_id;
 	ch->ring_gpadl = handle;
+	if (ch->monitor_id >= 0 && h->monitor2) {
+		ch->monitored = true;
+		h->monitored_open++;
+	}
 	h->st.open_channels++;
 	hs_vmbus_send3(h, CHMSG_OPENCHANNEL_RESULT, OPEN_RESULT_SIZE, relid, open_id, 0);
 	c = hs_defer(h, CALL_OPENED, ch);

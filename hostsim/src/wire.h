@@ -140,6 +140,7 @@ static inline void put64(uint8_t *p, uint64_t v)
 /* ---- §2.1 VMBus constants ---------------------------------------------------- */
 #define VMBUS_SINT		2u
 #define VMBUS_CONN_MESSAGE	1u
+#define VMBUS_CONN_SHARED_EVENT	2u
 #define VMBUS_CONN_MESSAGE_V5	4u
 #define VMBUS_MAX_RELID		2048u
 #define VMBUS_MSG_HDR		8u

@@ -1246,6 +1246,55 @@ static void t_monitor(struct guest *g)
 	REQUIRE(g_wait_sief(g, 0, c.relid, 1000), "no completion");
 }
 
+/* VMBus 1.1: events through the interrupt page and SIEF bit 0 */
+static void t_legacy_int_page(struct guest *g)
+{
+	static const uint32_t v11[] = { V(1, 1), 0 };
+	struct hs_config c = cfg0;
+	struct hs_offer off = mkoffer(0x50, false);
+	struct dev d;
+	struct hs_device *hd;
+	uint8_t m[40] = { 0 }, r[256], o[1][240], *ip;
+	struct gchan ch;
+	uint32_t st;
+	bool sig;
+	int i;
+
+	memset(&d, 0, sizeof(d));
+	d.drain = true;
+	c.versions = v11;
+	OK(g_setup(g, &c));
+	dev_host = g->h;
+	hd = hs_device_add(g->h, &off, &dev_ops, &d);
+	REQUIRE(hd, "add");
+	ip = g_alloc(g, 1);
+	wr32(m, M_INITIATE_CONTACT);
+	wr32(m + 8, V(1, 1));
+	wr32(m + 12, 2);		/* TargetVcpu: not honoured before 3.0 */
+	wr64(m + 16, gpa(ip));
+	REQUIRE(g_post(g, 0, 1, m, 40) == 0, "post");
+	REQUIRE(g_expect(g, M_VERSION_RESPONSE, r, 1000) > 0 && r[8] == 1, "1.1 refused");
+	REQUIRE(g_request_offers(g, o, 1) == 1, "offers");
+	OK(g_open(g, &ch, o_relid(o[0]), o_conn(o[0]), 2, 2, 3, NULL, &st));
+	REQUIRE(st == 0 && hs_channel_target_vp(hs_device_channel(hd, 0)) == 0,
+		"TargetVp honoured before 2.4");
+	/* guest -> host: interrupt-page bit + shared event connection 2 */
+	g_pkt(m, 6, 1, 8, "old", 3);
+	OK(gr_write(&ch.out, m, 24, &sig));
+	__atomic_fetch_or((uint32_t *)(ip + 2048) + ch.relid / 32, 1u << (ch.relid % 32),
+			  __ATOMIC_SEQ_CST);
+	REQUIRE(g_signal(g, 2) == 0, "shared event connection refused");
+	for (i = 0; i < 1000 && !atomic_load(&d.packets); i++)
+		g_sleep_us(100);
+	REQUIRE(atomic_load(&d.packets) == 1, "interrupt-page signal not seen");
+	/* host -> guest: SIEF bit 0 and the interrupt page's first half */
+	REQUIRE(g_wait_sief(g, 0, 0, 1000), "SIEF bit 0 not set");
+	REQUIRE(rd32(ip + (ch.relid / 32) * 4) & 1u << (ch.relid % 32),
+		"interrupt-page bit not set");
+	REQUIRE(!g_sief_take(g, 0, ch.relid), "per-relid SIEF bit used before 2.4");
+	REQUIRE(perrs(g) == 0, "protocol errors: %u", perrs(g));
+}
+
 static void t_faults(struct guest *g)
 {
 	struct dev d[2];
@@ -1508,6 +1557,7 @@ int main(void)
 	run("hot_add_and_subchannels", t_hot_add);
 	run("modifychannel", t_modify);
 	run("monitor_page_signal", t_monitor);
+	run("legacy_interrupt_page", t_legacy_int_page);
 	run("fault_injection", t_faults);
 	run("malformed_channel_messages", t_bad_messages);
 	run("concurrent_guest_calls", t_threads);
