@@ -77,7 +77,11 @@ void hs_guest_cpuid(struct hs_host *h, uint32_t leaf, uint32_t regs[4]);
 /* an MSR hostsim does not emulate reads 0 and fails writes (returns -1) */
 uint64_t hs_guest_rdmsr(struct hs_host *h, uint32_t vp, uint32_t msr);
 int hs_guest_wrmsr(struct hs_host *h, uint32_t vp, uint32_t msr, uint64_t value);
-/* returns the hypercall result value (RAX) */
+/* returns the hypercall result value (RAX).  As on hardware, the control
+ * word's fast bit (16) says whether the two arguments are GPAs of the
+ * input/output blocks or the input itself; both entry points behave alike.
+ * A hypercall before GUEST_OS_ID and the hypercall page are enabled returns
+ * HV_STATUS_INVALID_HYPERCALL_CODE (2). */
 uint64_t hs_guest_hypercall(struct hs_host *h, uint32_t vp, uint64_t control,
 			    uint64_t input_gpa, uint64_t output_gpa);
 uint64_t hs_guest_hypercall_fast(struct hs_host *h, uint32_t vp, uint64_t control,
@@ -135,7 +139,9 @@ struct hs_device *hs_device_add(struct hs_host *h, const struct hs_offer *offer,
  * many were offered */
 int hs_device_add_subchannels(struct hs_device *dev, unsigned int n);
 /* rescind a device (all its channels); the guest must answer with
- * RELID_RELEASED for each */
+ * RELID_RELEASED for each.  Asynchronous (the worker closes open channels,
+ * calling closed(), and sends the rescinds); -1 if already rescinded.
+ * Device and channel objects stay valid until hs_destroy(). */
 int hs_device_rescind(struct hs_device *dev);
 void *hs_device_priv(struct hs_device *dev);
 struct hs_channel *hs_device_channel(struct hs_device *dev, unsigned int subchannel_index);
@@ -157,8 +163,9 @@ struct hs_packet {
 	const uint8_t *ranges;		/* raw range array: {count, offset, pfns...}... */
 	uint32_t ranges_len;
 };
-/* 1: one packet in *pkt (valid until the next recv); 0: ring empty;
- * -1: the guest wrote a malformed packet (counted in protocol_errors) */
+/* 1: one packet in *pkt (valid until the next recv); 0: ring empty or the
+ * channel not open; -1: the guest wrote a malformed packet (counted once in
+ * protocol_errors; the ring is not read again until the channel reopens) */
 int hs_channel_recv(struct hs_channel *ch, struct hs_packet *pkt);
 /* host->guest: in-band or completion packet; 0, or -1 when the ring is full */
 int hs_channel_send(struct hs_channel *ch, uint16_t type, uint16_t flags,
@@ -184,19 +191,25 @@ enum hs_fault {
 	HS_FAULT_TRUNCATED_OFFER,	/* offers with a short payload size */
 	HS_FAULT_BAD_RELID_OFFER,	/* offers with relid 0 or >= 2048 */
 	HS_FAULT_UNKNOWN_MESSAGE,	/* send an undefined message type first */
-	HS_FAULT_NO_UNLOAD_RESPONSE,	/* ignore UNLOAD */
+	HS_FAULT_NO_UNLOAD_RESPONSE,	/* carry out UNLOAD, never answer it */
 	HS_FAULT_POST_BUSY,		/* HvPostMessage: INSUFFICIENT_BUFFERS */
 };
+/* the next `count` occasions of `fault` misbehave; count 0 disarms it */
 void hs_inject(struct hs_host *h, enum hs_fault fault, unsigned int count);
 
-/* raw ring access for ring-corruption tests: the host side of a channel's
- * inbound (host->guest) ring control page and data area */
+/* raw ring access for ring-corruption tests: the control page and data area
+ * of an open channel's host->guest (host_to_guest) or guest->host ring, in
+ * guest memory; NULL when not open.  The data pointer is NULL when the data
+ * pages are not contiguous in host memory (*size is set all the same).
+ * hostsim keeps its own copy of the indices it owns, so writing them here
+ * changes what the guest sees, not what hostsim does next. */
 void *hs_channel_ring_control(struct hs_channel *ch, bool host_to_guest);
 void *hs_channel_ring_data(struct hs_channel *ch, bool host_to_guest, uint32_t *size);
 /* signal the guest for this channel (SIEF bit + interrupt), as after a write */
 void hs_channel_signal(struct hs_channel *ch);
 
-/* send a raw channel message to the guest (for malformed-message tests) */
+/* send a raw channel message (<= 240 bytes) to the guest's VMBus message
+ * slot on the connection's target VP (for malformed-message tests) */
 int hs_post_raw_message(struct hs_host *h, const void *msg, uint32_t len);
 
 /* ---- additions (after the first contract) ----------------------------------- */
