@@ -29,9 +29,12 @@ MODULE_PARM_DESC(timeout_ms, "how long to wait for the host to answer (0: 10000 
 
 struct lis_vmbus *lis_vmbus_conn;
 
-/* provided by a test-only module (the VM rung's bridge); looked up at load */
-extern const struct lis_platform lis_vmbus_test_platform;
+/* provided by a test-only module (the VM rung's bridge); looked up at load.
+ * That module is loaded before us, so it cannot link to lis_vmbus_isr():
+ * we hand it our interrupt entry through its lis_vmbus_test_isr pointer
+ * (both declared in lis/vmbus.h). */
 static const struct lis_platform *lis_test_plat;
+static void (**lis_test_isr)(struct lis_vmbus *vmbus, unsigned int cpu);
 
 static const struct lis_platform *lis_plat;
 static struct tasklet_struct *lis_tasklets;
@@ -189,6 +192,15 @@ static const struct lis_platform *lis_pick_platform(void)
 	/* no Hyper-V: a test platform, if one was loaded; never with Hyper-V */
 	lis_test_plat = symbol_get(lis_vmbus_test_platform);
 	if (lis_test_plat) {
+		lis_test_isr = symbol_get(lis_vmbus_test_isr);
+		if (!lis_test_isr) {
+			pr_err("hv_vmbus: the test platform \"%s\" has no lis_vmbus_test_isr; not loading\n",
+			       lis_test_plat->name);
+			symbol_put(lis_vmbus_test_platform);
+			lis_test_plat = NULL;
+			return ERR_PTR(-ENODEV);
+		}
+		WRITE_ONCE(*lis_test_isr, lis_vmbus_isr);
 		pr_info("hv_vmbus: using the test platform \"%s\"\n", lis_test_plat->name);
 		return lis_test_plat;
 	}
@@ -198,6 +210,11 @@ static const struct lis_platform *lis_pick_platform(void)
 
 static void lis_put_test_platform(void)
 {
+	if (lis_test_isr) {
+		WRITE_ONCE(*lis_test_isr, NULL);
+		symbol_put(lis_vmbus_test_isr);
+	}
+	lis_test_isr = NULL;
 	if (lis_test_plat)
 		symbol_put(lis_vmbus_test_platform);
 	lis_test_plat = NULL;

@@ -230,8 +230,13 @@ struct lis_ring_state {
 int lis_channel_ring_state(const struct lis_channel *ch, bool outbound,
 			   struct lis_ring_state *st);
 
-/* ---- test backends (the VM rung's bridge): a platform registered at run
- *      time; refused (-EBUSY) when real Hyper-V is present ---- */
+/* ---- test backends (the VM rung's bridge): a module loaded before
+ *      hv_vmbus exports both symbols below; hv_vmbus takes them with
+ *      symbol_get() when it is not on Hyper-V.  That module cannot link to
+ *      hv_vmbus, so hv_vmbus stores lis_vmbus_isr in lis_vmbus_test_isr
+ *      before set_handler and clears it after clear_handler. ---- */
+extern const struct lis_platform lis_vmbus_test_platform;
+extern void (*lis_vmbus_test_isr)(struct lis_vmbus *vmbus, unsigned int cpu);
 int lis_vmbus_register_test_platform(const struct lis_platform *plat);
 void lis_vmbus_unregister_test_platform(const struct lis_platform *plat);
 
