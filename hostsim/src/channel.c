@@ -72,7 +72,7 @@ struct hs_device *hs_device_add(struct hs_host *h, const struct hs_offer *offer,
 	}
 	dev->next = h->devices;
 	h->devices = dev;
-	hs_kick_locked(h);
+	hs_wake_locked(&h->vmbus);
 	hs_unlock(h);
 	return dev;
 }
@@ -86,7 +86,7 @@ int hs_device_add_subchannels(struct hs_device *dev, unsigned int n)
 	for (i = 0; i < n && !dev->rescinded && !dev->rescind_req; i++)
 		if (!hs_channel_new(dev, (uint16_t)dev->nch))
 			break;
-	hs_kick_locked(h);
+	hs_wake_locked(&h->vmbus);
 	hs_unlock(h);
 	return (int)i;
 }
@@ -101,7 +101,7 @@ int hs_device_rescind(struct hs_device *dev)
 		/* the worker does it, so call-outs stay on its thread */
 		dev->rescind_req = true;
 		h->rescinds_pending = true;
-		hs_kick_locked(h);
+		hs_wake_locked(&h->vmbus);
 		rc = 0;
 	}
 	hs_unlock(h);
@@ -173,8 +173,8 @@ void hs_channel_stats(struct hs_channel *ch, struct hs_channel_stats *st)
 static void want_host_signal(struct hs_channel *ch)
 {
 	atomic_store(&ch->host_signal, true);
-	atomic_store(&ch->h->any_signal, true);
-	hs_kick(ch->h);
+	atomic_store(&ch->h->host_signals, true);
+	hs_wake(&ch->h->synic);
 }
 
 void hs_channel_signal(struct hs_channel *ch)
@@ -269,8 +269,8 @@ void hs_channel_set_interrupt_mask(struct hs_channel *ch, bool masked)
 	if (!masked) {
 		/* the guest may have written without signalling meanwhile */
 		atomic_store(&ch->recheck, true);
-		atomic_store(&ch->h->any_signal, true);
-		hs_kick(ch->h);
+		atomic_store(&ch->h->guest_signals, true);
+		hs_wake(&ch->h->vmbus);
 	}
 }
 
@@ -354,11 +354,27 @@ static bool ring_has_data(struct hs_channel *ch)
 	return data;
 }
 
-/* worker, h->lock held: turn the hand-off flags into SIEF bits, interrupts
- * and device callbacks */
-void hs_process_signals(struct hs_host *h)
+/* synic thread, h->lock held: host -> guest signals become SIEF bits and
+ * interrupts */
+void hs_process_host_signals(struct hs_host *h)
 {
-	bool any = atomic_exchange(&h->any_signal, false);
+	uint32_t i;
+
+	if (!atomic_exchange(&h->host_signals, false))
+		return;
+	for (i = 1; i < VMBUS_MAX_RELID; i++) {
+		struct hs_channel *ch = h->relid[i];
+
+		if (ch && atomic_exchange(&ch->host_signal, false) && ch->open)
+			hs_signal_guest(h, ch);
+	}
+}
+
+/* vmbus thread, h->lock held: guest -> host signals (and space the guest
+ * freed for a blocked send) become device callbacks */
+void hs_process_guest_signals(struct hs_host *h)
+{
+	bool any = atomic_exchange(&h->guest_signals, false);
 	bool blocked = atomic_load(&h->nblocked) > 0;
 	uint32_t i;
 
@@ -371,8 +387,6 @@ void hs_process_signals(struct hs_host *h)
 		if (!ch)
 			continue;
 		if (any) {
-			if (atomic_exchange(&ch->host_signal, false) && ch->open)
-				hs_signal_guest(h, ch);
 			guest = atomic_exchange(&ch->guest_signal, false);
 			again = atomic_exchange(&ch->recheck, false);
 			if (ch->open && (guest || (again && ring_has_data(ch))))

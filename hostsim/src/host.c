@@ -1,13 +1,13 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * The host object: creation, the worker thread, deferred call-outs, waiting
- * and fault injection.
+ * The host object: creation, the two worker threads, deferred call-outs,
+ * waiting and fault injection.
  *
  * Everything a guest does reaches hostsim through an hs_guest_* call, which
- * only records it (a posted message, a signal, an EOM) and wakes the worker.
- * The worker handles VMBus messages, runs device callbacks, delivers
- * messages into SIMP slots and raises interrupts — always with no hostsim
- * lock held when it calls out.
+ * only records it (a posted message, a signal, an EOM) and wakes a thread.
+ * The synic thread delivers messages into SIMP slots, sets event flags and
+ * raises interrupts; the vmbus thread handles channel messages and runs
+ * device callbacks.  Both call out with no hostsim lock held.
  */
 #include <errno.h>
 #include <stdarg.h>
@@ -44,17 +44,17 @@ void hs_unlock(struct hs_host *h)
 	pthread_mutex_unlock(&h->lock);
 }
 
-void hs_kick_locked(struct hs_host *h)
+void hs_wake_locked(struct hs_worker *w)
 {
-	h->work++;
-	pthread_cond_signal(&h->cond);
+	w->work++;
+	pthread_cond_signal(&w->cond);
 }
 
-void hs_kick(struct hs_host *h)
+void hs_wake(struct hs_worker *w)
 {
-	hs_lock(h);
-	hs_kick_locked(h);
-	hs_unlock(h);
+	hs_lock(w->h);
+	hs_wake_locked(w);
+	hs_unlock(w->h);
 }
 
 void hs_protocol_error(struct hs_host *h, const char *fmt, ...)
@@ -130,11 +130,9 @@ void hs_msgq_free(struct hs_msgq *q)
 		free(m);
 }
 
-/* ---- deferred call-outs (worker thread only) ------------------------------ */
-static struct hs_call *calls_add(struct hs_host *h)
+/* ---- deferred call-outs (each list owned by its thread) ------------------ */
+static struct hs_call *calls_add(struct hs_calls *c)
 {
-	struct hs_calls *c = &h->calls;
-
 	if (c->n == c->cap) {
 		c->cap = c->cap ? c->cap * 2 : 32;
 		c->v = realloc(c->v, c->cap * sizeof(*c->v));
@@ -146,39 +144,42 @@ static struct hs_call *calls_add(struct hs_host *h)
 	return &c->v[c->n++];
 }
 
+/* vmbus thread: a device callback */
 struct hs_call *hs_defer(struct hs_host *h, enum hs_call_kind kind, struct hs_channel *ch)
 {
-	struct hs_call *c = calls_add(h);
+	struct hs_call *c = calls_add(&h->vmbus.calls);
 
 	c->kind = kind;
 	c->ch = ch;
 	return c;
 }
 
+/* synic thread: an interrupt */
 void hs_defer_interrupt(struct hs_host *h, uint32_t vp, uint8_t vector)
 {
+	struct hs_calls *calls = &h->synic.calls;
 	unsigned int i;
 	struct hs_call *c;
 
 	/* like an IRR bit: one pending interrupt per (VP, vector) */
-	for (i = 0; i < h->calls.n; i++) {
-		c = &h->calls.v[i];
-		if (c->kind == CALL_INTERRUPT && c->vp == vp && c->vector == vector)
+	for (i = 0; i < calls->n; i++) {
+		c = &calls->v[i];
+		if (c->vp == vp && c->vector == vector)
 			return;
 	}
-	c = calls_add(h);
+	c = calls_add(calls);
 	c->kind = CALL_INTERRUPT;
 	c->ch = NULL;
 	c->vp = vp;
 	c->vector = vector;
 }
 
-static void run_calls(struct hs_host *h)
+static void run_calls(struct hs_host *h, struct hs_calls *calls)
 {
 	unsigned int i;
 
-	for (i = 0; i < h->calls.n; i++) {
-		struct hs_call *c = &h->calls.v[i];
+	for (i = 0; i < calls->n; i++) {
+		struct hs_call *c = &calls->v[i];
 		const struct hs_device_ops *ops = c->ch ? c->ch->dev->ops : NULL;
 
 		switch (c->kind) {
@@ -203,56 +204,71 @@ static void run_calls(struct hs_host *h)
 			break;
 		}
 	}
-	h->calls.n = 0;
+	calls->n = 0;
 }
 
-/* does the worker need to look again soon although nobody woke it? */
-static bool needs_polling(struct hs_host *h)
+/* ---- the two threads ------------------------------------------------------------ */
+static void synic_pass(struct hs_host *h)
 {
-	/* a slot the guest may free without EOM, a monitor page to scan, a
-	 * send waiting for space from a guest that does not signal it */
-	return hs_messages_waiting(h) || h->monitored_open ||
-	       atomic_load(&h->nblocked) > 0;
+	hs_process_host_signals(h);
+	hs_deliver_messages(h);
+}
+
+/* a slot the guest may free without EOM is rescanned every millisecond */
+static bool synic_poll(struct hs_host *h)
+{
+	return hs_messages_waiting(h);
+}
+
+static void vmbus_pass(struct hs_host *h)
+{
+	struct hs_msg *m;
+
+	while ((m = hs_msgq_pop(&h->inbox))) {
+		hs_vmbus_handle(h, m);
+		free(m);
+	}
+	hs_vmbus_send_offers(h);
+	hs_poll_monitor(h);
+	hs_process_guest_signals(h);
+}
+
+/* monitor pages to scan; sends waiting for space from a guest that may not
+ * signal it */
+static bool vmbus_poll(struct hs_host *h)
+{
+	return h->monitored_open || atomic_load(&h->nblocked) > 0;
 }
 
 static void *worker(void *arg)
 {
-	struct hs_host *h = arg;
+	struct hs_worker *w = arg;
+	struct hs_host *h = w->h;
 	unsigned long seen = 0;
 	struct timespec ts;
-	struct hs_msg *m;
 
 	hs_lock(h);
 	while (!h->stopping) {
-		if (h->work == seen) {
-			if (needs_polling(h)) {
+		if (w->work == seen) {
+			if (w->poll(h)) {
 				clock_gettime(CLOCK_MONOTONIC, &ts);
 				ts.tv_nsec += 1000000;
 				if (ts.tv_nsec >= 1000000000) {
 					ts.tv_sec++;
 					ts.tv_nsec -= 1000000000;
 				}
-				pthread_cond_timedwait(&h->cond, &h->lock, &ts);
+				pthread_cond_timedwait(&w->cond, &h->lock, &ts);
 			} else {
-				pthread_cond_wait(&h->cond, &h->lock);
+				pthread_cond_wait(&w->cond, &h->lock);
 			}
 			if (h->stopping)
 				break;
 		}
-		seen = h->work;
-
-		while ((m = hs_msgq_pop(&h->inbox))) {
-			hs_vmbus_handle(h, m);
-			free(m);
-		}
-		hs_vmbus_send_offers(h);
-		hs_poll_monitor(h);
-		hs_process_signals(h);
-		hs_deliver_messages(h);
-
-		if (h->calls.n) {
+		seen = w->work;
+		w->pass(h);
+		if (w->calls.n) {
 			hs_unlock(h);
-			run_calls(h);
+			run_calls(h, &w->calls);
 			hs_lock(h);
 		}
 	}
@@ -260,11 +276,24 @@ static void *worker(void *arg)
 	return NULL;
 }
 
+static void worker_init(struct hs_host *h, struct hs_worker *w, void (*pass)(struct hs_host *),
+			bool (*poll)(struct hs_host *))
+{
+	pthread_condattr_t ca;
+
+	w->h = h;
+	w->pass = pass;
+	w->poll = poll;
+	pthread_condattr_init(&ca);
+	pthread_condattr_setclock(&ca, CLOCK_MONOTONIC);
+	pthread_cond_init(&w->cond, &ca);
+	pthread_condattr_destroy(&ca);
+}
+
 /* ---- lifetime ------------------------------------------------------------------ */
 struct hs_host *hs_create(const struct hs_config *cfg, const struct hs_guest_env *env)
 {
 	struct hs_host *h;
-	pthread_condattr_t ca;
 	const uint32_t *v;
 	unsigned int i, n = 0;
 
@@ -295,10 +324,8 @@ struct hs_host *hs_create(const struct hs_config *cfg, const struct hs_guest_env
 	}
 	clock_gettime(CLOCK_MONOTONIC, &h->t0);
 	pthread_mutex_init(&h->lock, NULL);
-	pthread_condattr_init(&ca);
-	pthread_condattr_setclock(&ca, CLOCK_MONOTONIC);
-	pthread_cond_init(&h->cond, &ca);
-	pthread_condattr_destroy(&ca);
+	worker_init(h, &h->synic, synic_pass, synic_poll);
+	worker_init(h, &h->vmbus, vmbus_pass, vmbus_poll);
 	return h;
 }
 
@@ -309,7 +336,17 @@ int hs_start(struct hs_host *h)
 	hs_lock(h);
 	if (!h->running) {
 		h->stopping = false;
-		rc = pthread_create(&h->thread, NULL, worker, h) ? -1 : 0;
+		if (pthread_create(&h->synic.thread, NULL, worker, &h->synic)) {
+			rc = -1;
+		} else if (pthread_create(&h->vmbus.thread, NULL, worker, &h->vmbus)) {
+			h->stopping = true;
+			pthread_cond_broadcast(&h->synic.cond);
+			hs_unlock(h);
+			pthread_join(h->synic.thread, NULL);
+			hs_lock(h);
+			h->stopping = false;
+			rc = -1;
+		}
 		h->running = rc == 0;
 	}
 	hs_unlock(h);
@@ -323,10 +360,13 @@ void hs_stop(struct hs_host *h)
 	hs_lock(h);
 	join = h->running;
 	h->stopping = true;
-	pthread_cond_broadcast(&h->cond);
+	pthread_cond_broadcast(&h->synic.cond);
+	pthread_cond_broadcast(&h->vmbus.cond);
 	hs_unlock(h);
-	if (join)
-		pthread_join(h->thread, NULL);
+	if (join) {
+		pthread_join(h->vmbus.thread, NULL);
+		pthread_join(h->synic.thread, NULL);
+	}
 	hs_lock(h);
 	h->running = false;
 	h->stopping = false;
@@ -359,8 +399,10 @@ void hs_destroy(struct hs_host *h)
 	for (i = 0; i < HS_MAX_VPS; i++)
 		for (s = 0; s < 16; s++)
 			hs_msgq_free(&h->vp[i].out[s]);
-	free(h->calls.v);
-	pthread_cond_destroy(&h->cond);
+	free(h->synic.calls.v);
+	free(h->vmbus.calls.v);
+	pthread_cond_destroy(&h->synic.cond);
+	pthread_cond_destroy(&h->vmbus.cond);
 	pthread_mutex_destroy(&h->lock);
 	free(h);
 }

@@ -173,7 +173,7 @@ int hs_guest_wrmsr(struct hs_host *h, uint32_t vp, uint32_t msr, uint64_t value)
 	if (msr == MSR_EOM) {
 		/* the slot may be free now: let the worker look */
 		atomic_fetch_add(&h->eoms, 1);
-		hs_kick(h);
+		hs_wake(&h->synic);
 		return 0;
 	}
 	v = &h->vp[vp];
@@ -224,7 +224,7 @@ int hs_guest_wrmsr(struct hs_host *h, uint32_t vp, uint32_t msr, uint64_t value)
 		break;
 	}
 	if (!rc)
-		hs_kick_locked(h);	/* delivery may have become possible */
+		hs_wake_locked(&h->synic);	/* delivery may have become possible */
 	hs_unlock(h);
 	return rc;
 }
@@ -284,7 +284,7 @@ static uint64_t post_message(struct hs_host *h, uint32_t vp, uint64_t control, u
 	m->len = size;
 	memcpy(m->data, in + PM_PAYLOAD, size);
 	hs_msgq_push(&h->inbox, m);
-	hs_kick_locked(h);
+	hs_wake_locked(&h->vmbus);
 	hs_unlock(h);
 	return HV_STATUS_SUCCESS;
 }
@@ -293,7 +293,7 @@ static void guest_signalled(struct hs_host *h, struct hs_channel *ch)
 {
 	__atomic_fetch_add(&ch->stats.guest_signals, 1, __ATOMIC_RELAXED);
 	atomic_store(&ch->guest_signal, true);
-	atomic_store(&h->any_signal, true);
+	atomic_store(&h->guest_signals, true);
 }
 
 /* 0.13 / 1.1 guests signal the shared event connection after setting bit
@@ -321,7 +321,7 @@ static void shared_event(struct hs_host *h)
 				guest_signalled(h, ch);
 		}
 	}
-	hs_kick_locked(h);
+	hs_wake_locked(&h->vmbus);
 }
 
 static uint64_t signal_event(struct hs_host *h, uint64_t control, uint64_t input)
@@ -362,7 +362,7 @@ static uint64_t signal_event(struct hs_host *h, uint64_t control, uint64_t input
 	}
 	atomic_fetch_add(&h->signals, 1);
 	guest_signalled(h, ch);
-	hs_kick_locked(h);
+	hs_wake_locked(&h->vmbus);
 	hs_unlock(h);
 	return HV_STATUS_SUCCESS;
 }
@@ -430,7 +430,7 @@ int hs_queue_message(struct hs_host *h, uint32_t vp, uint32_t sint, const void *
 	m->len = len;
 	memcpy(m->data, msg, len);
 	hs_msgq_push(&h->vp[vp].out[sint], m);
-	hs_kick_locked(h);
+	hs_wake_locked(&h->synic);
 	return 0;
 }
 
@@ -530,7 +530,7 @@ void hs_signal_guest(struct hs_host *h, struct hs_channel *ch)
 }
 
 /* monitored channels signal by setting their bit in page 2's trigger groups
- * (§1.9); Hyper-V polls them, and so do we, once per worker pass */
+ * (§1.9); Hyper-V polls them, and so does the vmbus thread, every pass */
 void hs_poll_monitor(struct hs_host *h)
 {
 	uint8_t *page;

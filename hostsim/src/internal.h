@@ -122,7 +122,7 @@ struct hs_device {
 	bool rescinded;
 };
 
-/* a callback or interrupt the worker runs after dropping h->lock */
+/* a callback or interrupt a worker runs after dropping h->lock */
 enum hs_call_kind { CALL_OPENED, CALL_CLOSED, CALL_READY, CALL_WRITABLE, CALL_INTERRUPT };
 
 struct hs_call {
@@ -138,6 +138,19 @@ struct hs_calls {
 	unsigned int n, cap;
 };
 
+/* one of the host's two threads: `pass` runs with h->lock held whenever
+ * the thread is woken (and every millisecond while `poll` says so); the
+ * call-outs it queued run afterwards without the lock */
+struct hs_worker {
+	struct hs_host *h;
+	pthread_t thread;
+	pthread_cond_t cond;
+	unsigned long work;		/* bumped to wake it */
+	struct hs_calls calls;		/* owned by this thread */
+	void (*pass)(struct hs_host *h);
+	bool (*poll)(struct hs_host *h);
+};
+
 struct hs_host {
 	struct hs_config cfg;
 	uint32_t versions[HS_MAX_VERSIONS + 1];
@@ -147,10 +160,12 @@ struct hs_host {
 	struct timespec t0;
 
 	pthread_mutex_t lock;
-	pthread_cond_t cond;
-	pthread_t thread;
 	bool running, stopping;
-	unsigned long work;		/* bumped whenever the worker has something to do */
+	/* synic: message slots, event flags, interrupts — never device code.
+	 * vmbus: channel messages and device callbacks; a device that blocks
+	 * in a callback stalls only this one, and its guest still gets the
+	 * interrupts it needs to make progress. */
+	struct hs_worker synic, vmbus;
 
 	/* hypervisor (h->lock) */
 	uint64_t guest_os_id, hypercall;
@@ -175,22 +190,21 @@ struct hs_host {
 	struct hs_gpadl *gpadls;
 	unsigned int fault[HS_FAULT_MAX];
 	unsigned int bad_offers;	/* for alternating bad relids */
-	atomic_bool any_signal;		/* some channel has a hand-off flag set */
+	atomic_bool host_signals;	/* some channel has host_signal set */
+	atomic_bool guest_signals;	/* some channel has guest_signal/recheck set */
 	atomic_uint nblocked;		/* channels whose host send waits for space */
 
 	/* counters the data path updates without h->lock */
 	atomic_uint_least32_t protocol_errors;
 	atomic_uint_least64_t signals;
 	atomic_uint_least64_t eoms;
-
-	struct hs_calls calls;		/* worker-only */
 };
 
 /* host.c */
 void hs_lock(struct hs_host *h);
 void hs_unlock(struct hs_host *h);
-void hs_kick_locked(struct hs_host *h);
-void hs_kick(struct hs_host *h);
+void hs_wake_locked(struct hs_worker *w);
+void hs_wake(struct hs_worker *w);
 void hs_protocol_error(struct hs_host *h, const char *fmt, ...)
 	__attribute__((format(printf, 2, 3)));
 bool hs_fault_take(struct hs_host *h, enum hs_fault f);
@@ -202,7 +216,7 @@ void hs_msgq_push(struct hs_msgq *q, struct hs_msg *m);
 struct hs_msg *hs_msgq_pop(struct hs_msgq *q);
 void hs_msgq_free(struct hs_msgq *q);
 
-/* hv.c: SynIC delivery */
+/* hv.c: SynIC delivery (synic thread) */
 int hs_queue_message(struct hs_host *h, uint32_t vp, uint32_t sint, const void *msg, uint32_t len);
 void hs_deliver_messages(struct hs_host *h);
 bool hs_messages_waiting(struct hs_host *h);
@@ -241,7 +255,8 @@ uint32_t hs_ring_load(const uint8_t *ctl, uint32_t off);
 void hs_ring_store(uint8_t *ctl, uint32_t off, uint32_t v);
 
 /* channel.c */
-void hs_process_signals(struct hs_host *h);
+void hs_process_host_signals(struct hs_host *h);
+void hs_process_guest_signals(struct hs_host *h);
 struct hs_channel *hs_channel_new(struct hs_device *dev, uint16_t subidx);
 
 #endif /* HS_INTERNAL_H */
