@@ -139,7 +139,7 @@ struct hs_device *hs_device_add(struct hs_host *h, const struct hs_offer *offer,
  * many were offered */
 int hs_device_add_subchannels(struct hs_device *dev, unsigned int n);
 /* rescind a device (all its channels); the guest must answer with
- * RELID_RELEASED for each.  Asynchronous (the worker closes open channels,
+ * RELID_RELEASED for each.  Asynchronous (hostsim closes open channels,
  * calling closed(), and sends the rescinds); -1 if already rescinded.
  * Device and channel objects stay valid until hs_destroy(). */
 int hs_device_rescind(struct hs_device *dev);

@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
  * Devices and channels as device models see them: adding and rescinding
- * devices, sub-channels, the ring data path (recv/send), and the worker's
+ * devices, sub-channels, the ring data path (recv/send), and the threads'
  * hand-off of signals in both directions.
  */
 #include <stdlib.h>
@@ -98,7 +98,7 @@ int hs_device_rescind(struct hs_device *dev)
 
 	hs_lock(h);
 	if (!dev->rescinded && !dev->rescind_req) {
-		/* the worker does it, so call-outs stay on its thread */
+		/* the vmbus thread does it, so call-outs stay on it */
 		dev->rescind_req = true;
 		h->rescinds_pending = true;
 		hs_wake_locked(&h->vmbus);

@@ -171,7 +171,7 @@ int hs_guest_wrmsr(struct hs_host *h, uint32_t vp, uint32_t msr, uint64_t value)
 	if (synic_msr(msr) && h->cfg.cpuid_mode == HS_CPUID_NO_SYNIC)
 		return -1;
 	if (msr == MSR_EOM) {
-		/* the slot may be free now: let the worker look */
+		/* the slot may be free now: let the synic thread look */
 		atomic_fetch_add(&h->eoms, 1);
 		hs_wake(&h->synic);
 		return 0;
@@ -455,7 +455,8 @@ static void raise_sint(struct hs_host *h, uint32_t vp, uint32_t sint)
 
 /* Hyper-V's rule: a message goes into slot n only while its MessageType is
  * 0; otherwise MessagePending is set and the message waits until the guest
- * frees the slot (and writes EOM, or the worker notices on its next scan). */
+ * frees the slot (and writes EOM, or the synic thread notices on its next
+ * scan). */
 void hs_deliver_messages(struct hs_host *h)
 {
 	unsigned int i, s;

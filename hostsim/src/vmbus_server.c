@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * The VMBus server: channel-management messages (§2), handled on the worker
+ * The VMBus server: channel-management messages (§2), handled on the vmbus
  * thread with h->lock held.  Every guest message is length-checked before a
  * field is read; anything malformed or out of order is a protocol error
  * (counted, logged) and, where the guest waits for an answer, answered with
@@ -151,7 +151,7 @@ void hs_vmbus_rescind(struct hs_host *h, struct hs_device *dev)
 	}
 }
 
-/* worker: hot-added channels and requested rescinds */
+/* vmbus thread: hot-added channels and requested rescinds */
 void hs_vmbus_send_offers(struct hs_host *h)
 {
 	struct hs_device *d;
