@@ -423,4 +423,464 @@ LIS_TEST(gpadl_of_a_hundred_pages_spans_header_and_bodies)
 	tenv_destroy(env);
 }
 
+/* ---- failures the host causes ---- */
+
+static struct tenv *boot_with_echo(unsigned int n, struct hs_device **devs, void *priv)
+{
+	struct tenv *env = tenv_create(NULL);
+	unsigned int i;
+
+	for (i = 0; i < n; i++) {
+		struct hs_device *d = add_device(env, ECHO_CLASS, i, &echo_ops, priv);
+
+		if (devs)
+			devs[i] = d;
+	}
+	if (tenv_boot(env)) {
+		tenv_destroy(env);
+		return NULL;
+	}
+	return env;
+}
+
+static bool rescinded_once(struct tenv *env, void *arg)
+{
+	return tenv_rescinded_count(env) >= 1;
+}
+
+LIS_TEST(gpadl_refused_by_the_host_fails_open_and_frees_the_rings)
+{
+	struct tenv *env = boot_with_echo(1, NULL, NULL);
+	struct lis_channel *ch;
+	struct collector c;
+
+	ASSERT(env);
+	ch = tenv_channel(env, 0);
+	hs_inject(tenv_host(env), HS_FAULT_GPADL_FAIL, 1);
+	port_log_clear();
+	EXPECT_EQ(open_collect(ch, &c, 4 * 4096), -EIO);
+	EXPECT(port_log_contains("refused GPADL"));
+	EXPECT(!lis_channel_is_open(ch));
+	/* the fault is spent: the same channel opens now */
+	EXPECT_EQ(open_collect(ch, &c, 4 * 4096), 0);
+	lis_channel_close(ch);
+	tenv_destroy(env);
+}
+
+LIS_TEST(open_refused_by_the_host_tears_the_gpadl_down)
+{
+	struct tenv *env = boot_with_echo(1, NULL, NULL);
+	struct lis_channel *ch;
+	struct collector c;
+
+	ASSERT(env);
+	ch = tenv_channel(env, 0);
+	hs_inject(tenv_host(env), HS_FAULT_OPEN_FAIL, 1);
+	port_log_clear();
+	EXPECT_EQ(open_collect(ch, &c, 4 * 4096), -EIO);
+	EXPECT(port_log_contains("refused to open"));
+	EXPECT_EQ(host_state(env).gpadls, 0);
+	EXPECT_EQ(open_collect(ch, &c, 4 * 4096), 0);
+	lis_channel_close(ch);
+	tenv_destroy(env);
+}
+
+LIS_TEST(open_without_an_answer_times_out_and_abandons_the_rings)
+{
+	struct tenv *env = boot_with_echo(1, NULL, NULL);
+	struct lis_channel *ch;
+	struct collector c;
+
+	ASSERT(env);
+	ch = tenv_channel(env, 0);
+	hs_inject(tenv_host(env), HS_FAULT_DROP_OPEN_RESULT, 1);
+	port_log_clear();
+	EXPECT_EQ(open_collect(ch, &c, 4 * 4096), -ETIMEDOUT);
+	EXPECT(port_log_contains("abandoned"));
+	EXPECT(!lis_channel_is_open(ch));
+	tenv_destroy(env);
+}
+
+LIS_TEST(rescind_during_open_fails_the_open_and_releases_the_relid)
+{
+	struct tenv *env = boot_with_echo(1, NULL, NULL);
+	struct lis_channel *ch;
+	struct collector c;
+
+	ASSERT(env);
+	ch = tenv_channel(env, 0);
+	hs_inject(tenv_host(env), HS_FAULT_RESCIND_ON_OPEN, 1);
+	EXPECT_EQ(open_collect(ch, &c, 4 * 4096), -ENODEV);
+	EXPECT(tenv_wait(env, rescinded_once, NULL, 2000));
+	lis_msleep(100);
+	EXPECT_EQ(tenv_rescinded_count(env), 1);
+	EXPECT_EQ(host_state(env).relids_released, 1);
+	EXPECT(tenv_channel(env, 0) == NULL);
+	tenv_destroy(env);
+}
+
+struct sender {
+	struct lis_channel *ch;
+	unsigned int sent;
+	int last;
+	bool stop;
+};
+
+static void *send_loop(void *arg)
+{
+	struct sender *s = arg;
+	u8 msg[64] = { 0 };
+
+	while (!__atomic_load_n(&s->stop, __ATOMIC_SEQ_CST)) {
+		s->last = lis_channel_send(s->ch, LIS_VMBUS_PKT_DATA_INBAND, 1, s->sent + 1,
+					   msg, sizeof(msg));
+		if (s->last == 0)
+			s->sent++;
+		else if (s->last != -EAGAIN)
+			break;
+	}
+	return NULL;
+}
+
+/* a driver with an I/O thread: remove stops the thread, then closes the
+ * channel — after remove returns nobody may touch the channel */
+static struct collector rescind_c;
+static struct sender rescind_s;
+static pthread_t rescind_t;
+
+static int closer_probe(struct tenv *env, struct lis_channel *ch)
+{
+	int ret = open_collect(ch, &rescind_c, 8 * 4096);
+
+	if (ret)
+		return ret;
+	memset(&rescind_s, 0, sizeof(rescind_s));
+	rescind_s.ch = ch;
+	pthread_create(&rescind_t, NULL, send_loop, &rescind_s);
+	return 0;
+}
+
+static void closer_remove(struct tenv *env, struct lis_channel *ch)
+{
+	/* the sender stops by itself once the channel is rescinded */
+	pthread_join(rescind_t, NULL);
+	lis_channel_close(ch);
+}
+
+LIS_TEST(rescind_during_io_stops_senders_and_closes_the_channel)
+{
+	struct tenv *env = tenv_create(NULL);
+	struct tdriver drv = { .probe = closer_probe, .remove = closer_remove };
+	struct hs_device *dev;
+
+	tguid(ECHO_CLASS, drv.class_id.b);
+	tenv_add_driver(env, &drv);
+	dev = add_device(env, ECHO_CLASS, 1, &echo_ops, NULL);
+	ASSERT(tenv_boot(env) == 0);
+	ASSERT(tenv_channel(env, 0) && lis_channel_is_open(tenv_channel(env, 0)));
+	EXPECT(wait_collected(&rescind_c, 200, 5000));
+	EXPECT_EQ(hs_device_rescind(dev), 0);
+	EXPECT(tenv_wait(env, rescinded_once, NULL, 5000));
+	/* the sender saw the channel go */
+	EXPECT_EQ(rescind_s.last, -ENODEV);
+	lis_msleep(100);
+	EXPECT_EQ(host_state(env).open_channels, 0);
+	EXPECT_EQ(host_state(env).relids_released, 1);
+	tenv_destroy(env);
+}
+
+LIS_TEST(malformed_host_messages_are_logged_and_ignored)
+{
+	struct tenv *env = boot_with_echo(1, NULL, NULL);
+	u8 raw[240];
+	u64 before;
+
+	ASSERT(env);
+	before = lis_vmbus_protocol_errors(tenv_vmbus(env));
+	port_log_clear();
+	/* an offer cut short */
+	memset(raw, 0, sizeof(raw));
+	raw[0] = 1;
+	EXPECT_EQ(hs_post_raw_message(tenv_host(env), raw, 100), 0);
+	/* a message type nobody defined */
+	raw[0] = 200;
+	EXPECT_EQ(hs_post_raw_message(tenv_host(env), raw, 8), 0);
+	/* shorter than the message header */
+	EXPECT_EQ(hs_post_raw_message(tenv_host(env), raw, 4), 0);
+	/* an answer nobody asked for (GPADL_CREATED for handle 0x1234) */
+	memset(raw, 0, sizeof(raw));
+	raw[0] = 10;
+	raw[12] = 0x34;
+	raw[13] = 0x12;
+	EXPECT_EQ(hs_post_raw_message(tenv_host(env), raw, 20), 0);
+	/* a rescind of a relid never offered */
+	memset(raw, 0, sizeof(raw));
+	raw[0] = 2;
+	raw[8] = 0xFF;
+	raw[9] = 0x05;
+	EXPECT_EQ(hs_post_raw_message(tenv_host(env), raw, 12), 0);
+	lis_msleep(300);
+	EXPECT_EQ(lis_vmbus_protocol_errors(tenv_vmbus(env)) - before, 5);
+	EXPECT(port_log_contains("truncated offer"));
+	EXPECT(port_log_contains("unknown message type"));
+	EXPECT(port_log_contains("shorter than its header"));
+	EXPECT(port_log_contains("answer nobody asked for"));
+	EXPECT(port_log_contains("never offered"));
+	/* and the connection still works */
+	EXPECT_EQ(tenv_offered_count(env), 1);
+	tenv_destroy(env);
+}
+
+LIS_TEST(offers_with_bad_relids_or_no_primary_are_refused)
+{
+	struct tenv *env = tenv_create(NULL);
+	struct hs_device *dev;
+	u64 errs;
+
+	hs_inject(tenv_host(env), HS_FAULT_BAD_RELID_OFFER, 1);
+	hs_inject(tenv_host(env), HS_FAULT_TRUNCATED_OFFER, 1);
+	add_device(env, ECHO_CLASS, 1, &echo_ops, NULL);
+	add_device(env, ECHO_CLASS, 2, &echo_ops, NULL);
+	dev = add_device(env, ECHO_CLASS, 3, &echo_ops, NULL);
+	port_log_clear();
+	ASSERT(tenv_boot(env) == 0);
+	errs = lis_vmbus_protocol_errors(tenv_vmbus(env));
+	EXPECT(errs >= 2);
+	EXPECT(port_log_contains("relid"));
+	/* the healthy one is there */
+	EXPECT_EQ(tenv_offered_count(env), 1);
+	(void)dev;
+	tenv_destroy(env);
+}
+
+LIS_TEST(ring_corrupted_by_the_host_breaks_only_that_channel)
+{
+	struct tenv *env = tenv_create(NULL);
+	struct hs_device *dev[2];
+	struct collector c0, c1;
+	struct lis_channel *ch0, *ch1;
+	u32 *ctl;
+	u8 msg[8] = { 0 };
+
+	dev[0] = add_device(env, ECHO_CLASS, 1, &echo_ops, NULL);
+	dev[1] = add_device(env, ECHO_CLASS, 2, &echo_ops, NULL);
+	ASSERT(tenv_boot(env) == 0);
+	ch0 = tenv_channel(env, 0);
+	ch1 = tenv_channel(env, 1);
+	ASSERT(open_collect(ch0, &c0, 4 * 4096) == 0);
+	ASSERT(open_collect(ch1, &c1, 4 * 4096) == 0);
+	/* the host points its write index past the end of the ring */
+	ctl = hs_channel_ring_control(hs_device_channel(dev[0], 0), true);
+	ASSERT(ctl);
+	port_log_clear();
+	ctl[0] = 3 * 4096 + 64;
+	hs_channel_signal(hs_device_channel(dev[0], 0));
+	lis_msleep(200);
+	EXPECT(c0.errors >= 1);
+	EXPECT(port_log_contains("ring corrupted"));
+	/* the other channel is unaffected */
+	EXPECT_EQ(lis_channel_send(ch1, LIS_VMBUS_PKT_DATA_INBAND, 1, 5, msg, 8), 0);
+	EXPECT(wait_collected(&c1, 1, 2000));
+	lis_channel_close(ch0);
+	lis_channel_close(ch1);
+	tenv_destroy(env);
+}
+
+LIS_TEST(full_ring_waits_for_the_host_then_goes_on)
+{
+	struct tenv *env = tenv_create(NULL);
+	struct echo_dev e = { .host = tenv_host(env), .stall = true };
+	struct hs_device *dev;
+	struct collector c;
+	struct lis_channel *ch;
+	u8 msg[1000] = { 0 };
+	unsigned int n = 0, i;
+	int ret;
+
+	dev = add_device(env, ECHO_CLASS, 1, &echo_ops, &e);
+	ASSERT(tenv_boot(env) == 0);
+	ch = tenv_channel(env, 0);
+	ASSERT(open_collect(ch, &c, 4 * 4096) == 0);
+	while ((ret = lis_channel_send(ch, LIS_VMBUS_PKT_DATA_INBAND, 1, n + 1, msg,
+				       sizeof(msg))) == 0)
+		n++;
+	EXPECT_EQ(ret, -EAGAIN);
+	EXPECT(n >= 10 && n <= 12);
+	/* the host wakes up and drains; the guest can send again */
+	__atomic_store_n(&e.stall, false, __ATOMIC_SEQ_CST);
+	hs_channel_set_interrupt_mask(hs_device_channel(dev, 0), false);
+	for (i = 0; i < 100; i++) {
+		if (lis_channel_send(ch, LIS_VMBUS_PKT_DATA_INBAND, 1, 999, msg, sizeof(msg)) == 0)
+			break;
+		lis_msleep(10);
+	}
+	EXPECT(i < 100);
+	EXPECT(wait_collected(&c, n + 1, 5000));
+	lis_channel_close(ch);
+	tenv_destroy(env);
+}
+
+#define NCHAN 8
+LIS_TEST(many_channels_with_concurrent_senders)
+{
+	struct tenv *env = boot_with_echo(NCHAN, NULL, NULL);
+	struct collector c[NCHAN];
+	struct sender s[NCHAN];
+	pthread_t t[NCHAN];
+	unsigned int i;
+
+	ASSERT(env);
+	for (i = 0; i < NCHAN; i++) {
+		struct lis_channel *ch = tenv_channel(env, i);
+
+		ASSERT(open_collect(ch, &c[i], 8 * 4096) == 0);
+		memset(&s[i], 0, sizeof(s[i]));
+		s[i].ch = ch;
+		pthread_create(&t[i], NULL, send_loop, &s[i]);
+	}
+	lis_msleep(500);
+	for (i = 0; i < NCHAN; i++)
+		__atomic_store_n(&s[i].stop, true, __ATOMIC_SEQ_CST);
+	for (i = 0; i < NCHAN; i++) {
+		pthread_join(t[i], NULL);
+		EXPECT(s[i].sent > 0);
+		EXPECT(wait_collected(&c[i], s[i].sent, 5000));
+		/* every transaction id came back exactly once */
+		EXPECT_EQ(c[i].sum_ids, (u64)s[i].sent * (s[i].sent + 1) / 2);
+		lis_channel_close(tenv_channel(env, i));
+	}
+	tenv_destroy(env);
+}
+
+/* sub-channels: the driver opens each as it is offered */
+static struct collector sub_c[4];
+static unsigned int sub_n;
+static void on_sub(struct lis_channel *sub, void *ctx)
+{
+	unsigned int i = __atomic_fetch_add(&sub_n, 1, __ATOMIC_SEQ_CST);
+
+	if (i < 4) {
+		lis_channel_set_target_cpu(sub, i % 2);
+		open_collect(sub, &sub_c[i], 4 * 4096);
+	}
+}
+
+LIS_TEST(sub_channels_are_offered_to_their_primary_and_carry_io)
+{
+	struct hs_device *dev;
+	struct tenv *env = tenv_create(NULL);
+	struct collector c;
+	struct lis_channel *ch, *sub;
+	u8 msg[8] = { 0 };
+	unsigned int i;
+
+	dev = add_device(env, ECHO_CLASS, 1, &echo_ops, NULL);
+	ASSERT(tenv_boot(env) == 0);
+	ch = tenv_channel(env, 0);
+	ASSERT(open_collect(ch, &c, 4 * 4096) == 0);
+	lis_channel_set_subchannel_handler(ch, on_sub, NULL);
+	EXPECT_EQ(hs_device_add_subchannels(dev, 3), 3);
+	for (i = 0; i < 100 && __atomic_load_n(&sub_n, __ATOMIC_SEQ_CST) < 3; i++)
+		lis_msleep(10);
+	EXPECT_EQ(sub_n, 3);
+	lis_msleep(100);
+	for (i = 1; i <= 3; i++) {
+		struct hs_channel *hch = hs_device_channel(dev, i);
+
+		ASSERT(hch);
+		EXPECT(hs_channel_is_open(hch));
+		/* TargetVp of OPENCHANNEL followed set_target_cpu */
+		EXPECT_EQ(hs_channel_target_vp(hch), (i - 1) % 2);
+	}
+	/* I/O on a sub-channel comes back on that sub-channel */
+	sub = NULL;
+	for (i = 0; i < 3; i++) {
+		ASSERT(lis_channel_send(ch, LIS_VMBUS_PKT_DATA_INBAND, 1, 1, msg, 8) == 0);
+	}
+	(void)sub;
+	EXPECT(wait_collected(&c, 3, 2000));
+	tenv_destroy(env);
+}
+
+LIS_TEST(target_cpu_moves_with_modifychannel)
+{
+	struct tenv_config cfg = { .nr_cpus = 2 };
+	struct tenv *env = tenv_create(&cfg);
+	struct hs_device *dev;
+	struct collector c;
+	struct lis_channel *ch;
+	u8 msg[8] = { 0 };
+
+	dev = add_device(env, ECHO_CLASS, 1, &echo_ops, NULL);
+	ASSERT(tenv_boot(env) == 0);
+	ch = tenv_channel(env, 0);
+	ASSERT(open_collect(ch, &c, 4 * 4096) == 0);
+	EXPECT_EQ(hs_channel_target_vp(hs_device_channel(dev, 0)), 0);
+	EXPECT_EQ(lis_channel_set_target_cpu(ch, 1), 0);
+	EXPECT_EQ(lis_channel_target_cpu(ch), 1);
+	EXPECT_EQ(hs_channel_target_vp(hs_device_channel(dev, 0)), 1);
+	/* and events now arrive on CPU 1 */
+	EXPECT_EQ(lis_channel_send(ch, LIS_VMBUS_PKT_DATA_INBAND, 1, 3, msg, 8), 0);
+	EXPECT(wait_collected(&c, 1, 2000));
+	EXPECT(lis_vmbus_cpu_busy(tenv_vmbus(env), 1));
+	EXPECT_EQ(lis_channel_set_target_cpu(ch, 7), -EINVAL);
+	lis_channel_close(ch);
+	EXPECT(!lis_vmbus_cpu_busy(tenv_vmbus(env), 1));
+	tenv_destroy(env);
+}
+
+/* ---- disconnect ---- */
+
+LIS_TEST(disconnect_sends_unload_and_waits_for_the_answer)
+{
+	struct tenv *env = boot(NULL);
+
+	ASSERT(env);
+	tenv_shutdown(env);
+	EXPECT_EQ(host_state(env).unloads, 1);
+	EXPECT_EQ(lis_vmbus_version(tenv_vmbus(env)), 0);
+	tenv_destroy(env);
+}
+
+LIS_TEST(disconnect_gives_up_on_a_silent_host)
+{
+	struct tenv *env = boot(NULL);
+	u64 t;
+
+	ASSERT(env);
+	hs_inject(tenv_host(env), HS_FAULT_NO_UNLOAD_RESPONSE, 1);
+	port_log_clear();
+	t = lis_time_ms();
+	tenv_shutdown(env);
+	t = lis_time_ms() - t;
+	EXPECT(port_log_contains("no UNLOAD_RESPONSE"));
+	EXPECT(t >= 1500 && t < 10000);
+	tenv_destroy(env);
+}
+
+LIS_TEST(polled_unload_for_crash_and_kexec)
+{
+	struct tenv *env = boot(NULL);
+	struct hs_vmbus_state st;
+
+	ASSERT(env);
+	lis_vmbus_unload_polled(tenv_vmbus(env));
+	st = host_state(env);
+	EXPECT_EQ(st.unloads, 1);
+	/* the host can be contacted afresh: the next kernel connects */
+	tenv_destroy(env);
+}
+
+LIS_TEST(win8_hosts_get_no_unload)
+{
+	static const uint32_t win8[] = { 0x00020004, 0 };
+	struct tenv_config cfg = { .host_versions = win8 };
+	struct tenv *env = boot(&cfg);
+
+	ASSERT(env);
+	tenv_shutdown(env);
+	EXPECT_EQ(host_state(env).unloads, 0);
+	tenv_destroy(env);
+}
+
 LIS_TEST_MAIN("vmbus")

@@ -293,18 +293,23 @@ void lis_channel_rescind(struct lis_vmbus *vmbus, u32 relid)
 	lis_free(ch);
 }
 
+/* at teardown: channels still open keep their rings unless the host has
+ * released everything (UNLOAD answered, or we never connected) */
 void lis_channel_free_all(struct lis_vmbus *vmbus)
 {
+	bool host_done = vmbus->unloaded || !vmbus->version;
 	struct lis_channel *ch;
 
 	while ((ch = vmbus->channels)) {
 		vmbus->channels = ch->all_next;
 		vmbus->relid_map[ch->relid] = NULL;
-		if (ch->state != LIS_CH_OFFERED)
-			lis_warn("hv_vmbus: channel %u still open at teardown; its memory is kept\n",
+		if (ch->ring_pages && !host_done) {
+			lis_warn("hv_vmbus: channel %u still open at teardown; its rings are kept\n",
 				 ch->relid);
-		else
-			lis_free(ch);
+		} else if (ch->ring_pages) {
+			lis_free_pages(ch->ring_pages, ch->ring_npages);
+		}
+		lis_free(ch);
 	}
 }
 
@@ -442,9 +447,10 @@ int lis_channel_open(struct lis_channel *ch, const struct lis_channel_open_args 
 	}
 	ret = lis_request_wait(vmbus, &req);
 	if (ret == -ETIMEDOUT) {
-		/* the host may still use the rings: they are never freed */
+		/* the host may still use the rings: not reused until UNLOAD */
 		lis_err("hv_vmbus: channel %u: no answer to OPENCHANNEL; its rings are abandoned\n",
 			ch->relid);
+		lis_vmbus_abandon(vmbus, ch->ring_pages, ch->ring_npages);
 		ch->ring_pages = NULL;
 		goto stop;
 	}
@@ -462,8 +468,11 @@ int lis_channel_open(struct lis_channel *ch, const struct lis_channel_open_args 
 	return 0;
 
 teardown:
-	if (lis_gpadl_teardown(ch, ch->ring_gpadl) == -ETIMEDOUT)
-		ch->ring_pages = NULL;	/* still the host's: leak, never reuse */
+	if (lis_gpadl_teardown(ch, ch->ring_gpadl) == -ETIMEDOUT) {
+		/* still the host's: not reused until UNLOAD */
+		lis_vmbus_abandon(vmbus, ch->ring_pages, ch->ring_npages);
+		ch->ring_pages = NULL;
+	}
 stop:
 	lis_spin_lock(&ch->cb_lock, flags);
 	ch->on_event = NULL;
@@ -517,11 +526,13 @@ void lis_channel_close(struct lis_channel *ch)
 		if (!ret)
 			ret = lis_gpadl_teardown(ch, ch->ring_gpadl);
 	}
-	if (ret)
+	if (ret) {
 		lis_err("hv_vmbus: channel %u did not close cleanly (%d); its rings are abandoned\n",
 			ch->relid, ret);
-	else
+		lis_vmbus_abandon(ch->vmbus, ch->ring_pages, ch->ring_npages);
+	} else {
 		lis_free_pages(ch->ring_pages, ch->ring_npages);
+	}
 	ch->ring_pages = NULL;
 	ch->state = LIS_CH_OFFERED;
 	lis_mutex_unlock(&ch->lock);

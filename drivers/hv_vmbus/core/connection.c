@@ -441,9 +441,10 @@ void lis_vmbus_disconnect(struct lis_vmbus *vmbus)
 			lis_request_remove(vmbus, &req);
 		else if (lis_request_wait(vmbus, &req))
 			lis_warn("hv_vmbus: no UNLOAD_RESPONSE; the host may keep state\n");
+		else
+			vmbus->unloaded = true;
 	}
 	vmbus->connected = false;
-	vmbus->version = 0;
 }
 
 /*
@@ -491,6 +492,7 @@ void lis_vmbus_unload_polled(struct lis_vmbus *vmbus)
 			if (type == LIS_HV_MESSAGE_TYPE_VMBUS &&
 			    vtype == LIS_VMBUS_MSG_UNLOAD_RESPONSE) {
 				vmbus->connected = false;
+				vmbus->unloaded = true;
 				return;
 			}
 		}
@@ -505,7 +507,7 @@ unsigned int lis_vmbus_msg_cpu(const struct lis_vmbus *vmbus)
 
 u32 lis_vmbus_version(const struct lis_vmbus *vmbus)
 {
-	return vmbus->version;
+	return vmbus->connected ? vmbus->version : 0;
 }
 
 u64 lis_vmbus_protocol_errors(const struct lis_vmbus *vmbus)

@@ -117,6 +117,14 @@ struct lis_cpu {
 	u32 seq;			/* odd while run_events runs */
 };
 
+/* memory the host may still write (it never answered a teardown): kept
+ * until the connection is unloaded, then freed */
+struct lis_abandoned {
+	struct lis_abandoned *next;
+	void *pages;
+	u32 npages;
+};
+
 /* a message copied out of the SIMP slot, queued for process context */
 struct lis_msg {
 	struct lis_msg *next;
@@ -135,6 +143,8 @@ struct lis_vmbus {
 	u32 msg_conn_id;
 	bool connected;
 	bool unloading;
+	bool unloaded;			/* the host released everything (UNLOAD answered) */
+	struct lis_abandoned *abandoned;
 	lis_completion_t all_offers;
 
 	struct lis_cpu *cpus;		/* [cfg.nr_cpus] */
@@ -192,6 +202,9 @@ void lis_channel_free_all(struct lis_vmbus *vmbus);
 /* gpadl.c */
 int lis_gpadl_establish(struct lis_channel *ch, void *buf, u32 size, u32 *gpadl);
 int lis_gpadl_teardown(struct lis_channel *ch, u32 gpadl);
+
+/* vmbus.c */
+void lis_vmbus_abandon(struct lis_vmbus *vmbus, void *pages, u32 npages);
 
 /* synic.c */
 void lis_vmbus_grace(struct lis_vmbus *vmbus);

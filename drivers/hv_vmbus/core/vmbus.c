@@ -109,8 +109,24 @@ fail:
 	return ret;
 }
 
+void lis_vmbus_abandon(struct lis_vmbus *vmbus, void *pages, u32 npages)
+{
+	struct lis_abandoned *a = lis_zalloc(sizeof(*a));
+	unsigned long flags = 0;
+
+	if (!a)
+		return;		/* not even the bookkeeping: leak the pages */
+	a->pages = pages;
+	a->npages = npages;
+	lis_spin_lock(&vmbus->map_lock, flags);
+	a->next = vmbus->abandoned;
+	vmbus->abandoned = a;
+	lis_spin_unlock(&vmbus->map_lock, flags);
+}
+
 void lis_vmbus_destroy(struct lis_vmbus *vmbus)
 {
+	struct lis_abandoned *a;
 	struct lis_msg *m;
 	unsigned int cpu;
 
@@ -119,6 +135,12 @@ void lis_vmbus_destroy(struct lis_vmbus *vmbus)
 	if (vmbus->vector)
 		vmbus->plat->clear_handler(vmbus->plat->ctx);
 	lis_channel_free_all(vmbus);
+	while ((a = vmbus->abandoned)) {
+		vmbus->abandoned = a->next;
+		if (vmbus->unloaded || !vmbus->version)
+			lis_free_pages(a->pages, a->npages);
+		lis_free(a);
+	}
 	while ((m = vmbus->msgq_head)) {
 		vmbus->msgq_head = m->next;
 		lis_free(m);
