@@ -20,6 +20,32 @@ struct hs_gpadl *hs_gpadl_find(struct hs_host *h, uint32_t handle)
 	return NULL;
 }
 
+bool hs_range_next(const uint8_t *list, uint32_t len, uint32_t *off, struct hs_range *r)
+{
+	uint32_t o = *off;
+
+	if (o > len || len - o < RANGE_PFNS)
+		return false;
+	r->count = le32(list + o + RANGE_BYTE_COUNT);
+	r->offset = le32(list + o + RANGE_BYTE_OFFSET);
+	if (!r->count || r->offset >= HV_PAGE)
+		return false;
+	r->pages = range_pages(r->offset, r->count);
+	if ((len - o - RANGE_PFNS) / 8 < r->pages)
+		return false;
+	r->pfns = list + o + RANGE_PFNS;
+	*off = o + RANGE_PFNS + r->pages * 8;
+	return true;
+}
+
+/* host address of a PFN's page, or of `len` bytes at `in` inside it */
+static uint8_t *map_pfn(struct hs_host *h, uint64_t pfn, uint32_t in, uint32_t len)
+{
+	if (pfn >> (64 - HV_PAGE_SHIFT))
+		return NULL;
+	return hs_map(h, (pfn << HV_PAGE_SHIFT) + in, len);
+}
+
 static void gpadl_free(struct hs_gpadl *g)
 {
 	free(g->ranges);
@@ -59,25 +85,15 @@ static void fail(struct hs_host *h, struct hs_gpadl *g)
 /* all range bytes are in: parse and map; answer GPADL_CREATED */
 static void finish(struct hs_host *h, struct hs_gpadl *g)
 {
-	uint32_t i, off = 0, n = 0;
-	const uint8_t *r = g->ranges;
+	uint32_t i, k, off = 0, n = 0;
+	struct hs_range r;
 
 	/* first pass: structure and page count */
 	for (i = 0; i < g->range_count; i++) {
-		uint32_t bc, bo, np;
-
-		if (g->range_len - off < RANGE_PFNS)
+		if (!hs_range_next(g->ranges, g->range_len, &off, &r))
 			goto bad;
-		bc = le32(r + off + RANGE_BYTE_COUNT);
-		bo = le32(r + off + RANGE_BYTE_OFFSET);
-		if (!bc || bo >= HV_PAGE)
-			goto bad;
-		np = range_pages(bo, bc);
-		if ((g->range_len - off - RANGE_PFNS) / 8 < np)
-			goto bad;
-		off += RANGE_PFNS + np * 8;
-		n += np;
-		g->bytes += bc;
+		n += r.pages;
+		g->bytes += r.count;
 	}
 	if (off != g->range_len)
 		goto bad;
@@ -86,23 +102,17 @@ static void finish(struct hs_host *h, struct hs_gpadl *g)
 	g->pfns = hs_zalloc(n * sizeof(*g->pfns));
 	g->pages = hs_zalloc(n * sizeof(*g->pages));
 	for (i = 0, off = 0, n = 0; i < g->range_count; i++) {
-		uint32_t np = range_pages(le32(r + off + RANGE_BYTE_OFFSET),
-					  le32(r + off + RANGE_BYTE_COUNT)), k;
-
-		for (k = 0; k < np; k++, n++) {
-			uint64_t pfn = le64(r + off + RANGE_PFNS + k * 8);
-
-			g->pfns[n] = pfn;
-			g->pages[n] = pfn >> (64 - HV_PAGE_SHIFT) ? NULL :
-				      hs_map(h, pfn << HV_PAGE_SHIFT, HV_PAGE);
+		hs_range_next(g->ranges, g->range_len, &off, &r);
+		for (k = 0; k < r.pages; k++, n++) {
+			g->pfns[n] = le64(r.pfns + k * 8);
+			g->pages[n] = map_pfn(h, g->pfns[n], 0, HV_PAGE);
 			if (!g->pages[n]) {
 				hs_protocol_error(h, "GPADL %#x: PFN %#llx is not guest RAM",
-						  g->handle, (unsigned long long)pfn);
+						  g->handle, (unsigned long long)g->pfns[n]);
 				fail(h, g);
 				return;
 			}
 		}
-		off += RANGE_PFNS + np * 8;
 	}
 	if (hs_fault_take(h, HS_FAULT_GPADL_FAIL)) {
 		fail(h, g);
@@ -132,16 +142,13 @@ static void take(struct hs_host *h, struct hs_gpadl *g, const uint8_t *p, uint32
 		finish(h, g);
 }
 
-void hs_gpadl_header(struct hs_host *h, const uint8_t *m, uint32_t len)
+void hs_gpadl_header(struct hs_host *h, const struct hs_msg *msg)
 {
+	const uint8_t *m = msg->data;
 	uint32_t relid, handle;
 	struct hs_channel *ch;
 	struct hs_gpadl *g;
 
-	if (len < GPADL_HDR_RANGES) {
-		hs_protocol_error(h, "GPADL_HEADER of %u bytes", len);
-		return;
-	}
 	relid = le32(m + GPADL_HDR_RELID);
 	handle = le32(m + GPADL_HDR_HANDLE);
 	ch = relid < VMBUS_MAX_RELID ? h->relid[relid] : NULL;
@@ -170,39 +177,30 @@ void hs_gpadl_header(struct hs_host *h, const uint8_t *m, uint32_t len)
 		fail(h, g);
 		return;
 	}
-	take(h, g, m + GPADL_HDR_RANGES, len - GPADL_HDR_RANGES);
+	take(h, g, m + GPADL_HDR_RANGES, msg->len - GPADL_HDR_RANGES);
 }
 
-void hs_gpadl_body(struct hs_host *h, const uint8_t *m, uint32_t len)
+void hs_gpadl_body(struct hs_host *h, const struct hs_msg *msg)
 {
+	const uint8_t *m = msg->data;
 	struct hs_gpadl *g;
 	uint32_t handle;
 
-	if (len < GPADL_BODY_PFNS) {
-		hs_protocol_error(h, "GPADL_BODY of %u bytes", len);
-		return;
-	}
 	handle = le32(m + GPADL_BODY_HANDLE);
 	g = hs_gpadl_find(h, handle);
 	if (!g || g->complete) {
 		hs_protocol_error(h, "GPADL_BODY for handle %#x which is not being created", handle);
 		return;
 	}
-	take(h, g, m + GPADL_BODY_PFNS, len - GPADL_BODY_PFNS);
+	take(h, g, m + GPADL_BODY_PFNS, msg->len - GPADL_BODY_PFNS);
 }
 
-void hs_gpadl_teardown(struct hs_host *h, const uint8_t *m, uint32_t len)
+void hs_gpadl_teardown(struct hs_host *h, const struct hs_msg *msg)
 {
-	uint32_t relid, handle;
+	uint32_t relid = le32(msg->data + MSG_F0), handle = le32(msg->data + MSG_F1);
 	struct hs_channel *ch;
 	struct hs_gpadl *g;
 
-	if (len < GPADL_TEARDOWN_SIZE) {
-		hs_protocol_error(h, "GPADL_TEARDOWN of %u bytes", len);
-		return;
-	}
-	relid = le32(m + MSG_F0);
-	handle = le32(m + MSG_F1);
 	g = hs_gpadl_find(h, handle);
 	if (!g || !g->complete || g->relid != relid) {
 		hs_protocol_error(h, "GPADL_TEARDOWN of handle %#x / relid %u: no such GPADL",
@@ -237,39 +235,32 @@ void hs_gpadl_drop_all(struct hs_host *h)
 }
 
 /* ---- range lists as linear buffers ------------------------------------------- */
-int hs_ranges_walk(struct hs_host *h, const uint8_t *r, uint32_t len, uint32_t count,
+int hs_ranges_walk(struct hs_host *h, const uint8_t *list, uint32_t len, uint32_t count,
 		   uint32_t offset, uint8_t *buf, uint32_t n, bool to_guest)
 {
 	uint32_t i, off = 0;
+	struct hs_range r;
 
 	for (i = 0; i < count && n; i++) {
-		uint32_t bc, bo, np, pos;
+		uint32_t pos;
 
-		if (len - off < RANGE_PFNS)
+		if (!hs_range_next(list, len, &off, &r))
 			return -1;
-		bc = le32(r + off + RANGE_BYTE_COUNT);
-		bo = le32(r + off + RANGE_BYTE_OFFSET);
-		np = range_pages(bo, bc);
-		if (bo >= HV_PAGE || (len - off - RANGE_PFNS) / 8 < np)
-			return -1;
-		if (offset >= bc) {
-			offset -= bc;
-			off += RANGE_PFNS + np * 8;
+		if (offset >= r.count) {
+			offset -= r.count;
 			continue;
 		}
 		/* copy from byte `offset` of this range */
-		pos = bo + offset;
-		while (n && offset < bc) {
-			uint32_t k = pos / HV_PAGE, in = pos % HV_PAGE, chunk = HV_PAGE - in;
-			uint64_t pfn = le64(r + off + RANGE_PFNS + k * 8);
+		for (pos = r.offset + offset; n && offset < r.count;) {
+			uint32_t in = pos % HV_PAGE, chunk = HV_PAGE - in;
+			uint64_t pfn = le64(r.pfns + (pos / HV_PAGE) * 8);
 			uint8_t *p;
 
-			if (chunk > bc - offset)
-				chunk = bc - offset;
+			if (chunk > r.count - offset)
+				chunk = r.count - offset;
 			if (chunk > n)
 				chunk = n;
-			p = pfn >> (64 - HV_PAGE_SHIFT) ? NULL :
-			    hs_map(h, (pfn << HV_PAGE_SHIFT) + in, chunk);
+			p = map_pfn(h, pfn, in, chunk);
 			if (!p) {
 				hs_protocol_error(h, "range PFN %#llx is not guest RAM",
 						  (unsigned long long)pfn);
@@ -285,7 +276,6 @@ int hs_ranges_walk(struct hs_host *h, const uint8_t *r, uint32_t len, uint32_t c
 			pos += chunk;
 		}
 		offset = 0;
-		off += RANGE_PFNS + np * 8;
 	}
 	return n ? -1 : 0;
 }
@@ -343,7 +333,8 @@ void *hs_gpadl_map(struct hs_channel *ch, uint32_t handle, uint32_t offset, uint
 {
 	struct hs_host *h = ch->h;
 	struct hs_gpadl *g;
-	uint32_t i, off = 0, page0 = 0;
+	uint32_t i, off = 0, page0 = 0, first, last, k;
+	struct hs_range r;
 	uint8_t *p = NULL;
 
 	if (!len)
@@ -352,27 +343,22 @@ void *hs_gpadl_map(struct hs_channel *ch, uint32_t handle, uint32_t offset, uint
 	g = hs_gpadl_find(h, handle);
 	if (!g || !g->complete || g->relid != ch->relid)
 		goto out;
-	for (i = 0; i < g->range_count; i++) {
-		uint32_t bc = le32(g->ranges + off + RANGE_BYTE_COUNT);
-		uint32_t bo = le32(g->ranges + off + RANGE_BYTE_OFFSET);
-		uint32_t np = range_pages(bo, bc), first, last, k;
-
-		if (offset < bc) {
-			if (len > bc - offset)
-				break;
-			first = (bo + offset) / HV_PAGE;
-			last = (bo + offset + len - 1) / HV_PAGE;
-			for (k = first + 1; k <= last; k++)
-				if (g->pages[page0 + k] != g->pages[page0 + first] +
-				    (size_t)(k - first) * HV_PAGE)
-					break;
-			if (k > last)
-				p = g->pages[page0 + first] + (bo + offset) % HV_PAGE;
-			break;
+	for (i = 0; i < g->range_count && hs_range_next(g->ranges, g->range_len, &off, &r); i++) {
+		if (offset >= r.count) {
+			offset -= r.count;
+			page0 += r.pages;
+			continue;
 		}
-		offset -= bc;
-		page0 += np;
-		off += RANGE_PFNS + np * 8;
+		if (len > r.count - offset)
+			break;
+		first = page0 + (r.offset + offset) / HV_PAGE;
+		last = page0 + (r.offset + offset + len - 1) / HV_PAGE;
+		for (k = first + 1; k <= last; k++)
+			if (g->pages[k] != g->pages[first] + (size_t)(k - first) * HV_PAGE)
+				break;
+		if (k > last)
+			p = g->pages[first] + (r.offset + offset) % HV_PAGE;
+		break;
 	}
 out:
 	hs_unlock(h);

@@ -233,11 +233,20 @@ void hs_vmbus_send3(struct hs_host *h, uint32_t type, uint32_t len, uint32_t a, 
 void hs_vmbus_close_channel(struct hs_host *h, struct hs_channel *ch);
 void hs_channel_detach(struct hs_channel *ch);
 
+/* one range of a range list (§2.4.4, §3.2) */
+struct hs_range {
+	uint32_t count;			/* ByteCount */
+	uint32_t offset;		/* ByteOffset into the first page */
+	uint32_t pages;
+	const uint8_t *pfns;		/* `pages` little-endian u64 PFNs */
+};
+
 /* gpadl.c */
+bool hs_range_next(const uint8_t *list, uint32_t len, uint32_t *off, struct hs_range *r);
 struct hs_gpadl *hs_gpadl_find(struct hs_host *h, uint32_t handle);
-void hs_gpadl_header(struct hs_host *h, const uint8_t *m, uint32_t len);
-void hs_gpadl_body(struct hs_host *h, const uint8_t *m, uint32_t len);
-void hs_gpadl_teardown(struct hs_host *h, const uint8_t *m, uint32_t len);
+void hs_gpadl_header(struct hs_host *h, const struct hs_msg *m);
+void hs_gpadl_body(struct hs_host *h, const struct hs_msg *m);
+void hs_gpadl_teardown(struct hs_host *h, const struct hs_msg *m);
 void hs_gpadl_drop_relid(struct hs_host *h, uint32_t relid);
 void hs_gpadl_drop_all(struct hs_host *h);
 int hs_ranges_walk(struct hs_host *h, const uint8_t *ranges, uint32_t len, uint32_t count,

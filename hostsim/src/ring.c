@@ -90,30 +90,20 @@ bool hs_ring_has_data(struct hs_channel *ch)
  * inside the header area; returns false if malformed */
 static bool parse_gpa_direct(const uint8_t *p, uint32_t hdr_end, struct hs_packet *pkt)
 {
-	uint32_t count, i, off = PKT_GPA_RANGES;
+	uint32_t count, i, off = 0;
+	struct hs_range r;
 
 	if (hdr_end < PKT_GPA_RANGES)
 		return false;
 	count = le32(p + PKT_GPA_RANGE_COUNT);
 	if (!count)
 		return false;
-	for (i = 0; i < count; i++) {
-		uint32_t bc, bo, np;
-
-		if (hdr_end - off < RANGE_PFNS)
+	for (i = 0; i < count; i++)
+		if (!hs_range_next(p + PKT_GPA_RANGES, hdr_end - PKT_GPA_RANGES, &off, &r))
 			return false;
-		bc = le32(p + off + RANGE_BYTE_COUNT);
-		bo = le32(p + off + RANGE_BYTE_OFFSET);
-		if (!bc || bo >= HV_PAGE)
-			return false;
-		np = range_pages(bo, bc);
-		if ((hdr_end - off - RANGE_PFNS) / 8 < np)
-			return false;
-		off += RANGE_PFNS + np * 8;
-	}
 	pkt->range_count = count;
 	pkt->ranges = p + PKT_GPA_RANGES;
-	pkt->ranges_len = off - PKT_GPA_RANGES;
+	pkt->ranges_len = off;
 	return true;
 }
 

@@ -230,10 +230,6 @@ static void initiate_contact(struct hs_host *h, const struct hs_msg *m)
 	bool ok;
 
 	h->st.contacts++;
-	if (m->len < IC_SIZE) {
-		hs_protocol_error(h, "INITIATE_CONTACT of %u bytes", m->len);
-		return;
-	}
 	if (h->connected) {
 		hs_protocol_error(h, "INITIATE_CONTACT while connected (no UNLOAD)");
 		reset_connection(h);
@@ -310,11 +306,12 @@ static void initiate_contact(struct hs_host *h, const struct hs_msg *m)
 	}
 }
 
-static void request_offers(struct hs_host *h)
+static void request_offers(struct hs_host *h, const struct hs_msg *m)
 {
-	uint8_t m[VMBUS_MSG_HDR] = { 0 };
+	uint8_t r[VMBUS_MSG_HDR] = { 0 };
 	uint32_t i;
 
+	(void)m;
 	h->st.offers_requested++;
 	h->offers_requested = true;
 	h->offers_pending = false;
@@ -326,20 +323,21 @@ static void request_offers(struct hs_host *h)
 			send_offer(h, ch);
 		}
 	}
-	put32(m, CHMSG_ALLOFFERS_DELIVERED);
-	hs_vmbus_send(h, m, sizeof(m));
+	put32(r, CHMSG_ALLOFFERS_DELIVERED);
+	hs_vmbus_send(h, r, sizeof(r));
 }
 
-static void unload(struct hs_host *h)
+static void unload(struct hs_host *h, const struct hs_msg *m)
 {
-	uint8_t m[VMBUS_MSG_HDR] = { 0 };
+	uint8_t r[VMBUS_MSG_HDR] = { 0 };
 	uint32_t vp = h->st.target_vp;
 
+	(void)m;
 	h->st.unloads++;
 	reset_connection(h);
-	put32(m, CHMSG_UNLOAD_RESPONSE);
+	put32(r, CHMSG_UNLOAD_RESPONSE);
 	if (!hs_fault_take(h, HS_FAULT_NO_UNLOAD_RESPONSE))
-		send_to(h, vp, m, sizeof(m));
+		send_to(h, vp, r, sizeof(r));
 	h->st.target_vp = 0;
 }
 
@@ -383,10 +381,6 @@ static void open_channel(struct hs_host *h, const struct hs_msg *m)
 	struct hs_gpadl *g;
 	struct hs_call *c;
 
-	if (m->len < OPEN_SIZE) {
-		hs_protocol_error(h, "OPENCHANNEL of %u bytes", m->len);
-		return;
-	}
 	relid = le32(p + OPEN_RELID);
 	open_id = le32(p + OPEN_ID);
 	handle = le32(p + OPEN_GPADL);
@@ -467,10 +461,6 @@ static void close_msg(struct hs_host *h, const struct hs_msg *m)
 	struct hs_channel *ch;
 	uint32_t relid;
 
-	if (m->len < CLOSE_SIZE) {
-		hs_protocol_error(h, "CLOSECHANNEL of %u bytes", m->len);
-		return;
-	}
 	relid = le32(m->data + MSG_F0);
 	ch = channel(h, relid);
 	if (ch && ch->open_pending) {
@@ -491,10 +481,6 @@ static void relid_released(struct hs_host *h, const struct hs_msg *m)
 	struct hs_channel *ch;
 	uint32_t relid;
 
-	if (m->len < RELID_RELEASED_SIZE) {
-		hs_protocol_error(h, "RELID_RELEASED of %u bytes", m->len);
-		return;
-	}
 	relid = le32(m->data + MSG_F0);
 	ch = channel(h, relid);
 	if (!ch || !ch->offered) {
@@ -519,14 +505,6 @@ static void modify_channel(struct hs_host *h, const struct hs_msg *m)
 	struct hs_channel *ch;
 	uint32_t relid, tvp, status = 0;
 
-	if (h->st.version < VMBUS_V4_1) {
-		hs_protocol_error(h, "MODIFYCHANNEL on VMBus %#x", h->st.version);
-		return;
-	}
-	if (m->len < MODIFY_SIZE) {
-		hs_protocol_error(h, "MODIFYCHANNEL of %u bytes", m->len);
-		return;
-	}
 	relid = le32(m->data + MSG_F0);
 	tvp = le32(m->data + MSG_F1);
 	ch = channel(h, relid);
@@ -549,11 +527,6 @@ static void tl_connect(struct hs_host *h, const struct hs_msg *m)
 {
 	uint8_t r[TL_RESULT_SIZE] = { 0 };
 
-	if (h->st.version < VMBUS_V4_0 || m->len < TL_REQUEST_SIZE) {
-		hs_protocol_error(h, "TL_CONNECT_REQUEST of %u bytes on VMBus %#x", m->len,
-				  h->st.version);
-		return;
-	}
 	if (h->st.version < VMBUS_V4_1)
 		return;
 	put32(r, CHMSG_TL_CONNECT_RESULT);
@@ -562,8 +535,32 @@ static void tl_connect(struct hs_host *h, const struct hs_msg *m)
 	hs_vmbus_send(h, r, sizeof(r));
 }
 
+/* what a guest may send: the smallest valid size, the first version that
+ * has it, and its handler */
+struct handler {
+	const char *name;
+	uint32_t min_len;
+	uint32_t min_version;
+	void (*fn)(struct hs_host *h, const struct hs_msg *m);
+};
+
+static const struct handler handlers[] = {
+	[CHMSG_REQUESTOFFERS] = { "REQUESTOFFERS", VMBUS_MSG_HDR, 0, request_offers },
+	[CHMSG_OPENCHANNEL] = { "OPENCHANNEL", OPEN_SIZE, 0, open_channel },
+	[CHMSG_CLOSECHANNEL] = { "CLOSECHANNEL", CLOSE_SIZE, 0, close_msg },
+	[CHMSG_GPADL_HEADER] = { "GPADL_HEADER", GPADL_HDR_RANGES, 0, hs_gpadl_header },
+	[CHMSG_GPADL_BODY] = { "GPADL_BODY", GPADL_BODY_PFNS, 0, hs_gpadl_body },
+	[CHMSG_GPADL_TEARDOWN] = { "GPADL_TEARDOWN", GPADL_TEARDOWN_SIZE, 0, hs_gpadl_teardown },
+	[CHMSG_RELID_RELEASED] = { "RELID_RELEASED", RELID_RELEASED_SIZE, 0, relid_released },
+	[CHMSG_INITIATE_CONTACT] = { "INITIATE_CONTACT", IC_SIZE, 0, initiate_contact },
+	[CHMSG_UNLOAD] = { "UNLOAD", VMBUS_MSG_HDR, 0, unload },
+	[CHMSG_TL_CONNECT_REQUEST] = { "TL_CONNECT_REQUEST", TL_REQUEST_SIZE, VMBUS_V4_0, tl_connect },
+	[CHMSG_MODIFYCHANNEL] = { "MODIFYCHANNEL", MODIFY_SIZE, VMBUS_V4_1, modify_channel },
+};
+
 void hs_vmbus_handle(struct hs_host *h, struct hs_msg *m)
 {
+	const struct handler *hd;
 	uint32_t type;
 
 	if (m->len < VMBUS_MSG_HDR) {
@@ -571,49 +568,25 @@ void hs_vmbus_handle(struct hs_host *h, struct hs_msg *m)
 		return;
 	}
 	type = le32(m->data);
+	hd = type < sizeof(handlers) / sizeof(handlers[0]) ? &handlers[type] : NULL;
+	if (!hd || !hd->fn) {
+		hs_protocol_error(h, "channel message type %u is not one a guest sends", type);
+		return;
+	}
+	if (m->len < hd->min_len) {
+		hs_protocol_error(h, "%s of %u bytes", hd->name, m->len);
+		return;
+	}
 	if (type != CHMSG_INITIATE_CONTACT && type != CHMSG_UNLOAD && !h->connected) {
-		hs_protocol_error(h, "channel message %u before a version was agreed", type);
+		hs_protocol_error(h, "%s before a version was agreed", hd->name);
+		return;
+	}
+	if (h->connected && h->st.version < hd->min_version) {
+		hs_protocol_error(h, "%s on VMBus %#x", hd->name, h->st.version);
 		return;
 	}
 	if (type != CHMSG_INITIATE_CONTACT && h->connected && m->conn_id != h->st.msg_conn_id)
-		hs_protocol_error(h, "channel message %u on connection %u, not %u", type,
-				  m->conn_id, h->st.msg_conn_id);
-	switch (type) {
-	case CHMSG_INITIATE_CONTACT:
-		initiate_contact(h, m);
-		break;
-	case CHMSG_REQUESTOFFERS:
-		request_offers(h);
-		break;
-	case CHMSG_OPENCHANNEL:
-		open_channel(h, m);
-		break;
-	case CHMSG_CLOSECHANNEL:
-		close_msg(h, m);
-		break;
-	case CHMSG_GPADL_HEADER:
-		hs_gpadl_header(h, m->data, m->len);
-		break;
-	case CHMSG_GPADL_BODY:
-		hs_gpadl_body(h, m->data, m->len);
-		break;
-	case CHMSG_GPADL_TEARDOWN:
-		hs_gpadl_teardown(h, m->data, m->len);
-		break;
-	case CHMSG_RELID_RELEASED:
-		relid_released(h, m);
-		break;
-	case CHMSG_UNLOAD:
-		unload(h);
-		break;
-	case CHMSG_MODIFYCHANNEL:
-		modify_channel(h, m);
-		break;
-	case CHMSG_TL_CONNECT_REQUEST:
-		tl_connect(h, m);
-		break;
-	default:
-		hs_protocol_error(h, "channel message type %u is not one a guest sends", type);
-		break;
-	}
+		hs_protocol_error(h, "%s on connection %u, not %u", hd->name, m->conn_id,
+				  h->st.msg_conn_id);
+	hd->fn(h, m);
 }
