@@ -37,7 +37,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		return 0;
 	if (kmod_parse(&m, b.data, b.len, "fuzz.ko", &e) == 0) {
 		if (blob_from_mem(&t, text, sizeof(text) - 1, 1 << 20, "symvers", &e) == 0 &&
-		    symvers_parse(&sv, &t, "symvers", &e) == 0 &&
+		    symvers_parse(&sv, &t, "symvers", NULL, &e) == 0 &&
 		    modset_init(&set, mods, 1, &e) == 0) {
 			modset_resolve(&set, 0, NULL, &sv, &pr);
 			modset_free(&set);

@@ -17,7 +17,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 
 	if (blob_from_mem(&b, data, size, 1 << 24, "fuzz.symvers", &e))
 		return 0;
-	if (symvers_parse(&sv, &b, "fuzz.symvers", &e) == 0) {
+	if (symvers_parse(&sv, &b, "fuzz.symvers", NULL, &e) == 0) {
 		for (size_t i = 0; i < sv.n; i++)
 			if (symvers_find(&sv, sv.syms[i].name) == NULL)
 				__builtin_trap();	/* every symbol read must be found */

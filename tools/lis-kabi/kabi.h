@@ -151,10 +151,12 @@ struct symvers {
 	bool stablelist;	/* kabi_stablelist format: names only */
 };
 
-int symvers_load(struct symvers *s, const char *path, struct kerr *e);
-/* parse text; takes ownership of b */
+/* want: keep only these names (NULL: all); the whole text is checked */
+int symvers_load(struct symvers *s, const char *path, const struct hmap *want,
+		 struct kerr *e);
+/* parse text; takes ownership of b; on error call symvers_free too */
 int symvers_parse(struct symvers *s, struct blob *b, const char *label,
-		  struct kerr *e);
+		  const struct hmap *want, struct kerr *e);
 void symvers_free(struct symvers *s);
 const struct ksym *symvers_find(const struct symvers *s, const char *name);
 /*

@@ -123,7 +123,7 @@ static int load_kernel_symvers(const struct cli *c, struct symvers *sv, bool *ha
 	*have = false;
 	if (c->symvers) {
 		*label = c->symvers;
-		rc = symvers_load(sv, c->symvers, e);
+		rc = symvers_load(sv, c->symvers, NULL, e);
 	} else if (c->kernel) {
 		path = symvers_locate(c->root, c->kernel);
 		if (!path)
@@ -132,7 +132,7 @@ static int load_kernel_symvers(const struct cli *c, struct symvers *sv, bool *ha
 					"/lib/modules/%s/symvers.gz or Module.symvers of its build tree)",
 					c->kernel, c->root, c->kernel, c->kernel);
 		*label = c->kernel;
-		rc = symvers_load(sv, path, e);
+		rc = symvers_load(sv, path, NULL, e);
 		free(path);
 	} else {
 		return 0;
@@ -404,7 +404,7 @@ static int cmd_greylist(const struct cli *c, struct kerr *e)
 	arena_init(&a);
 	rc = load_modules(c, true, &l, e);
 	if (!rc)
-		rc = symvers_load(&kabi, c->kabi, e);
+		rc = symvers_load(&kabi, c->kabi, NULL, e);
 	for (i = 0; !rc && i < l.n; i++)
 		total += l.ptrs[i]->nimports;
 	if (!rc && !(g = calloc(total + 1, sizeof(*g))))

@@ -280,6 +280,7 @@ struct plan {
 	const struct plan_opts *o;
 	const char *root;
 	struct arena arena;	/* strings that outlive a kernel's symvers */
+	struct hmap want;	/* every symbol a build imports: all the plan reads of a symvers */
 	struct build *builds;
 	size_t nbuilds;
 	struct kern *kerns;
@@ -524,7 +525,7 @@ static int plan_kernel(struct plan *p, struct kern *k, struct kerr *e)
 		}
 		return 0;
 	}
-	if (symvers_load(&sv, k->symvers, &le)) {
+	if (symvers_load(&sv, k->symvers, &p->want, &le)) {
 		if (le.code == KABI_ENOMEM)
 			return kerr_set(e, KABI_ENOMEM, "%s", le.msg);
 		k->symvers_error = strdup(le.msg);
@@ -840,7 +841,18 @@ int plan_run(const struct plan_opts *o, FILE *out, struct kerr *e)
 	arena_init(&p.arena);
 	p.o = o;
 	p.root = strcmp(o->root, "/") == 0 ? "" : o->root;
+	hmap_init(&p.want);
 	rc = discover(&p, e);
+	for (size_t i = 0; !rc && i < p.nbuilds; i++)
+		for (size_t j = 0; !rc && j < p.builds[i].n; j++)
+			for (size_t q = 0; q < p.builds[i].mods[j].nimports; q++) {
+				const char *nm = p.builds[i].mods[j].imports[q].name;
+
+				if (!hmap_put(&p.want, nm, strlen(nm), (void *)nm)) {
+					rc = kerr_set(e, KABI_ENOMEM, "out of memory");
+					break;
+				}
+			}
 	for (size_t i = 0; !rc && i < p.nbuilds; i++)
 		if (p.builds[i].error)
 			fprintf(stderr, "lis-kabi: warning: build %s is not used: %s\n",
@@ -860,5 +872,6 @@ int plan_run(const struct plan_opts *o, FILE *out, struct kerr *e)
 	free(p.kerns);
 	free(p.builds);
 	arena_free(&p.arena);
+	hmap_free(&p.want);
 	return rc;
 }
