@@ -45,7 +45,7 @@ int hs_post_raw_message(struct hs_host *h, const void *msg, uint32_t len)
 
 /* a message of the common {header, u32, u32, u32} shape */
 void hs_vmbus_send3(struct hs_host *h, uint32_t type, uint32_t len, uint32_t a, uint32_t b,
-		  uint32_t c)
+		    uint32_t c)
 {
 	uint8_t m[VMBUS_MSG_HDR + 12] = { 0 };
 
@@ -448,7 +448,8 @@ static void open_channel(struct hs_host *h, const struct hs_msg *m)
 	memcpy(c->user_data, p + OPEN_USER_DATA, OPEN_USER_DATA_LEN);
 	return;
 fail:
-	hs_vmbus_send3(h, CHMSG_OPENCHANNEL_RESULT, OPEN_RESULT_SIZE, relid, open_id, HS_STATUS_UNSUCCESSFUL);
+	hs_vmbus_send3(h, CHMSG_OPENCHANNEL_RESULT, OPEN_RESULT_SIZE, relid, open_id,
+		       HS_STATUS_UNSUCCESSFUL);
 }
 
 void hs_vmbus_close_channel(struct hs_host *h, struct hs_channel *ch)

@@ -440,13 +440,18 @@ static bool slot_full(struct guest *g)
 	return false;
 }
 
+static bool pending_flag(const uint8_t *slot)
+{
+	return __atomic_load_n(slot + 5, __ATOMIC_ACQUIRE) & 1;
+}
+
 static bool pending_set(const uint8_t *slot)
 {
 	unsigned int i;
 
-	for (i = 0; i < 10000 && !(__atomic_load_n(slot + 5, __ATOMIC_ACQUIRE) & 1); i++)
+	for (i = 0; i < 10000 && !pending_flag(slot); i++)
 		g_sleep_us(100);
-	return __atomic_load_n(slot + 5, __ATOMIC_ACQUIRE) & 1;
+	return pending_flag(slot);
 }
 
 static void t_simp(struct guest *g)
@@ -474,16 +479,16 @@ static void t_simp(struct guest *g)
 	__atomic_store_n((uint32_t *)slot, 0, __ATOMIC_SEQ_CST);
 	OK(hs_guest_wrmsr(g->h, 0, 0x40000084, 0));
 	REQUIRE(slot_full(g) && rd32(slot + 16) == 0x101, "second message not delivered after EOM");
-	REQUIRE(__atomic_load_n(slot + 5, __ATOMIC_ACQUIRE) & 1, "MessagePending clear with one message queued");
+	REQUIRE(pending_flag(slot), "MessagePending clear with one message queued");
 	REQUIRE(wait_irqs(g, 0, 2, 1000), "no interrupt for the second message");
 	/* free the slot without EOM: the host notices on its own */
 	__atomic_store_n((uint32_t *)slot, 0, __ATOMIC_SEQ_CST);
 	REQUIRE(slot_full(g) && rd32(slot + 16) == 0x102, "third message not delivered");
-	REQUIRE(!(__atomic_load_n(slot + 5, __ATOMIC_ACQUIRE) & 1), "MessagePending set with nothing queued");
+	REQUIRE(!pending_flag(slot), "MessagePending set with nothing queued");
 	REQUIRE(g_recv(g, 0, buf, 100) == 16, "guest could not take the third message");
 	/* a message queued behind a busy slot sets MessagePending on it */
 	post_raw(g, 0x200);
-	REQUIRE(slot_full(g) && !(__atomic_load_n(slot + 5, __ATOMIC_ACQUIRE) & 1), "0x200 not delivered alone");
+	REQUIRE(slot_full(g) && !pending_flag(slot), "0x200 not delivered alone");
 	post_raw(g, 0x201);
 	REQUIRE(pending_set(slot), "MessagePending not set on a busy slot");
 	REQUIRE(g_recv(g, 0, buf, 100) == 16 && rd32(buf) == 0x200, "0x200 lost");
@@ -1572,7 +1577,8 @@ static void t_threads(struct guest *g)
 		struct hs_channel_stats cs;
 
 		hs_channel_stats(r.ch, &cs);
-		REQUIRE(got == 2000, "%d of 2000 completions (device saw %u, in %llu out %llu full %llu, errors %u/%d)",
+		REQUIRE(got == 2000,
+			"%d of 2000 completions (device %u, in %llu out %llu full %llu, errors %u/%d)",
 			got, atomic_load(&r.d[0].packets), (unsigned long long)cs.packets_in,
 			(unsigned long long)cs.packets_out, (unsigned long long)cs.send_full, perrs(g),
 			atomic_load(&r.d[0].errors));
