@@ -9,17 +9,17 @@ set -euo pipefail
 
 # Debian: compilers and kernel build tools, static checks, packaging (rpm
 # works on Debian), ISO, the VM rung (QEMU, busybox initramfs), fuzzing
-# (clang's libFuzzer), kABI tooling (libelf, zlib), and one kernel tree to
-# build against (the newest Debian 6.1 ABI).
+# (clang's libFuzzer), kABI tooling (libelf, zlib, liblzma; groff checks its
+# man page), and one kernel tree to build against (the newest Debian 6.1 ABI).
 DEBIAN_PKGS="build-essential bc bison flex kmod cpio xz-utils zstd gawk
- libelf-dev zlib1g-dev libssl-dev pkg-config
+ libelf-dev zlib1g-dev liblzma-dev libssl-dev pkg-config groff-base
  sparse shellcheck cppcheck valgrind clang libclang-rt-14-dev
  rpm dkms xorriso createrepo-c gnupg
  qemu-system-x86 qemu-system-data qemu-utils busybox-static debootstrap
  iproute2 e2fsprogs python3
  linux-headers-amd64"
 RHEL_PKGS="gcc make bc bison flex kmod cpio xz zstd gawk elfutils-libelf-devel
- zlib-devel openssl-devel rpm-build rpm-sign createrepo_c xorriso gnupg2
+ zlib-devel xz-devel openssl-devel rpm-build rpm-sign createrepo_c xorriso gnupg2
  kernel-devel"
 
 PRINT=0
