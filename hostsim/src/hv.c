@@ -434,6 +434,16 @@ int hs_queue_message(struct hs_host *h, uint32_t vp, uint32_t sint, const void *
 	return 0;
 }
 
+/* drop what is queued for SINT `sint` (a new guest kernel must not see the
+ * old connection's messages) */
+void hs_flush_messages(struct hs_host *h, uint32_t sint)
+{
+	unsigned int i;
+
+	for (i = 0; i < h->cfg.nr_vps; i++)
+		hs_msgq_free(&h->vp[i].out[sint]);
+}
+
 bool hs_messages_waiting(struct hs_host *h)
 {
 	unsigned int i, s;

@@ -220,6 +220,7 @@ void hs_msgq_free(struct hs_msgq *q);
 int hs_queue_message(struct hs_host *h, uint32_t vp, uint32_t sint, const void *msg, uint32_t len);
 void hs_deliver_messages(struct hs_host *h);
 bool hs_messages_waiting(struct hs_host *h);
+void hs_flush_messages(struct hs_host *h, uint32_t sint);
 void hs_signal_guest(struct hs_host *h, struct hs_channel *ch);
 void hs_poll_monitor(struct hs_host *h);
 

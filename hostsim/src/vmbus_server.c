@@ -232,6 +232,7 @@ static void initiate_contact(struct hs_host *h, const struct hs_msg *m)
 	h->st.contacts++;
 	if (h->connected) {
 		hs_protocol_error(h, "INITIATE_CONTACT while connected (no UNLOAD)");
+		hs_flush_messages(h, h->msg_sint);
 		reset_connection(h);
 	}
 	ver = le32(p + IC_VERSION);

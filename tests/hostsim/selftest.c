@@ -1171,6 +1171,25 @@ static void t_unload(struct guest *g)
 	OK(g_connect(g, V(4, 0)));
 	REQUIRE(g_request_offers(g, o, 2) == 1 && o_relid(o[0]) == r.c.relid, "re-offer");
 	REQUIRE(perrs(g) == 0, "protocol errors: %u", perrs(g));
+
+	/* a crash kernel that cannot UNLOAD: it brings up its own SynIC page
+	 * (where what the host still had queued lands: the kernel ignores
+	 * it) and contacts the host again, which is an error that resets the
+	 * connection */
+	{
+		struct hs_offer off = mkoffer(0x77, false);
+
+		OK(hs_guest_wrmsr(g->h, 0, 0x40000083, 0));
+		REQUIRE(hs_device_add(g->h, &off, &dev_ops, &r.d[1]), "add");
+		g_sleep_ms(5);
+		g->simp[0] = g_alloc(g, 1);
+		OK(hs_guest_wrmsr(g->h, 0, 0x40000083, gpa(g->simp[0]) | 1));
+		while (g_recv(g, 0, resp, 20) >= 0)
+			;
+		OK(g_connect(g, V(5, 3)));
+		REQUIRE(wait_perrs(g, 1) == 1, "contact without UNLOAD: %u errors", perrs(g));
+		REQUIRE(g_request_offers(g, o, 2) == 2, "offers after the reset: %s", g->why);
+	}
 }
 
 static void t_hot_add(struct guest *g)
