@@ -501,9 +501,12 @@ LIS_TEST(open_without_an_answer_times_out_and_abandons_the_rings)
 	tenv_destroy(env);
 }
 
+static bool relid_released(struct hs_host *h, void *arg);
+
 LIS_TEST(rescind_during_open_fails_the_open_and_releases_the_relid)
 {
 	struct tenv *env = boot_with_echo(1, NULL, NULL);
+	unsigned int one = 1;
 	struct lis_channel *ch;
 	struct collector c;
 
@@ -512,9 +515,8 @@ LIS_TEST(rescind_during_open_fails_the_open_and_releases_the_relid)
 	hs_inject(tenv_host(env), HS_FAULT_RESCIND_ON_OPEN, 1);
 	EXPECT_EQ(open_collect(ch, &c, 4 * 4096), -ENODEV);
 	EXPECT(tenv_wait(env, rescinded_once, NULL, 2000));
-	lis_msleep(100);
+	EXPECT(hs_wait(tenv_host(env), relid_released, &one, 5000));
 	EXPECT_EQ(tenv_rescinded_count(env), 1);
-	EXPECT_EQ(host_state(env).relids_released, 1);
 	EXPECT(tenv_channel(env, 0) == NULL);
 	tenv_destroy(env);
 }
@@ -560,17 +562,34 @@ static int closer_probe(struct tenv *env, struct lis_channel *ch)
 	return 0;
 }
 
+static bool rescind_removed;
+
 static void closer_remove(struct tenv *env, struct lis_channel *ch)
 {
 	/* the sender stops by itself once the channel is rescinded */
 	pthread_join(rescind_t, NULL);
 	lis_channel_close(ch);
+	__atomic_store_n(&rescind_removed, true, __ATOMIC_SEQ_CST);
+}
+
+static bool removed(struct tenv *env, void *arg)
+{
+	return __atomic_load_n(&rescind_removed, __ATOMIC_SEQ_CST);
+}
+
+static bool relid_released(struct hs_host *h, void *arg)
+{
+	struct hs_vmbus_state st;
+
+	hs_vmbus_state(h, &st);
+	return st.relids_released >= *(unsigned int *)arg;
 }
 
 LIS_TEST(rescind_during_io_stops_senders_and_closes_the_channel)
 {
 	struct tenv *env = tenv_create(NULL);
 	struct tdriver drv = { .probe = closer_probe, .remove = closer_remove };
+	unsigned int one = 1;
 	struct hs_device *dev;
 
 	tguid(ECHO_CLASS, drv.class_id.b);
@@ -580,12 +599,11 @@ LIS_TEST(rescind_during_io_stops_senders_and_closes_the_channel)
 	ASSERT(tenv_channel(env, 0) && lis_channel_is_open(tenv_channel(env, 0)));
 	EXPECT(wait_collected(&rescind_c, 200, 5000));
 	EXPECT_EQ(hs_device_rescind(dev), 0);
-	EXPECT(tenv_wait(env, rescinded_once, NULL, 5000));
+	EXPECT(tenv_wait(env, removed, NULL, 5000));
 	/* the sender saw the channel go */
 	EXPECT_EQ(rescind_s.last, -ENODEV);
-	lis_msleep(100);
+	EXPECT(hs_wait(tenv_host(env), relid_released, &one, 5000));
 	EXPECT_EQ(host_state(env).open_channels, 0);
-	EXPECT_EQ(host_state(env).relids_released, 1);
 	tenv_destroy(env);
 }
 

@@ -359,10 +359,14 @@ void lis_channel_dispatch(struct lis_vmbus *vmbus, u32 relid)
 
 	ch->st_events++;
 	do {
-		/* batched: the host need not signal while we drain */
+		/* batched: the host need not signal while we drain, and gets
+		 * the space back once, at the end */
 		LIS_WRITE_ONCE(ch->in.ctl->interrupt_mask, cpu_to_le32(1));
 		lis_mb();
+		lis_ring_batch_begin(&ch->in);
 		fn(ch, ctx);
+		if (lis_ring_commit(&ch->in))
+			lis_vmbus_signal_host(ch);
 		LIS_WRITE_ONCE(ch->in.ctl->interrupt_mask, 0);
 		lis_mb();
 		/* packets that came in after the driver's last look */

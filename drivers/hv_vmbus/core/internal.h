@@ -22,6 +22,10 @@ struct lis_ring {
 	u8 *data;			/* shared data area */
 	u32 size;			/* data size in bytes */
 	u32 priv_index;			/* our own index: write (out) or read (in) */
+	/* inbound, batched: the read index last published to the host (the
+	 * consumer publishes once per batch, see lis_ring_commit) */
+	u32 published;
+	bool batch;
 	bool broken;			/* host wrote nonsense: never touch again */
 	lis_spinlock_t lock;		/* serializes producers (out) / consumers (in) */
 };
@@ -42,6 +46,11 @@ int lis_ring_write(struct lis_ring *r, const struct lis_ring_chunk *chunks,
  * -EBADMSG a well-framed packet of a kind the host must not send (consumed) */
 int lis_ring_read(struct lis_ring *r, void *buf, u32 buflen, u32 *pktlen,
 		  bool *signal);
+/* inbound batches: reads between begin and commit publish the read index
+ * once, at commit (or when half the ring is waiting to be released);
+ * commit says whether the host must be kicked */
+void lis_ring_batch_begin(struct lis_ring *r);
+bool lis_ring_commit(struct lis_ring *r);
 bool lis_ring_has_data(struct lis_ring *r);
 u32 lis_ring_free_bytes(struct lis_ring *r);
 void lis_ring_state(struct lis_ring *r, struct lis_ring_state *st);

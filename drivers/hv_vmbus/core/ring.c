@@ -26,6 +26,8 @@ void lis_ring_init(struct lis_ring *r, void *pages, u32 bytes)
 	r->data = (u8 *)pages + LIS_HV_PAGE_SIZE;
 	r->size = bytes - LIS_HV_PAGE_SIZE;
 	r->priv_index = 0;
+	r->published = 0;
+	r->batch = false;
 	r->broken = false;
 	lis_spin_init(&r->lock);
 	r->ctl->write_index = 0;
@@ -149,11 +151,11 @@ int lis_ring_write(struct lis_ring *r, const struct lis_ring_chunk *chunks,
 	off = ring_advance(r, off, sizeof(trailer));
 
 	/* the packet is visible before the index that publishes it */
-	lis_mb();
-	LIS_WRITE_ONCE(r->ctl->write_index, cpu_to_le32(off));
+	LIS_STORE_RELEASE(r->ctl->write_index, cpu_to_le32(off));
 	r->priv_index = off;
 	if (LIS_READ_ONCE(r->ctl->pending_send_sz))
 		LIS_WRITE_ONCE(r->ctl->pending_send_sz, 0);
+	/* the index store before the loads that decide on signalling */
 	lis_mb();
 	/* kick only on empty -> non-empty, and only when not masked */
 	if (!LIS_READ_ONCE(r->ctl->interrupt_mask) &&
@@ -165,6 +167,30 @@ int lis_ring_write(struct lis_ring *r, const struct lis_ring_chunk *chunks,
 broken:
 	lis_spin_unlock(&r->lock, flags);
 	return -EIO;
+}
+
+/*
+ * Give the host the space read since the last publication.  Returns true
+ * when the host is waiting for space (its PendingSendSize) and this crossed
+ * it.  Caller holds the lock.
+ */
+static bool ring_publish(struct lis_ring *r)
+{
+	u32 before_idx = r->published, write, pending;
+
+	/* every read of the packets before the index that frees them */
+	LIS_STORE_RELEASE(r->ctl->read_index, cpu_to_le32(r->priv_index));
+	r->published = r->priv_index;
+	/* the index store before the load of the host's PendingSendSize */
+	lis_mb();
+	pending = le32_to_cpu(LIS_READ_ONCE(r->ctl->pending_send_sz));
+	if (!pending)
+		return false;
+	write = le32_to_cpu(LIS_READ_ONCE(r->ctl->write_index));
+	if (!ring_index_ok(r, write))
+		return false;
+	return r->size - ring_used(write, before_idx, r->size) <= pending &&
+	       pending < r->size - ring_used(write, r->priv_index, r->size);
 }
 
 static bool pkt_type_ok(u16 type)
@@ -185,7 +211,7 @@ int lis_ring_read(struct lis_ring *r, void *buf, u32 buflen, u32 *pktlen,
 {
 	struct lis_vmbus_packet_desc desc;
 	unsigned long flags = 0;
-	u32 write, read, avail, len, off8, len8, new_read, pending;
+	u32 write, read, avail, len, off8, len8;
 	int ret = 0;
 
 	*signal = false;
@@ -235,27 +261,32 @@ int lis_ring_read(struct lis_ring *r, void *buf, u32 buflen, u32 *pktlen,
 	if (!pkt_type_ok(le16_to_cpu(desc.type)))
 		ret = -EBADMSG;
 
-	new_read = ring_advance(r, read, len + LIS_PKT_TRAILER);
-	lis_mb();
-	LIS_WRITE_ONCE(r->ctl->read_index, cpu_to_le32(new_read));
-	r->priv_index = new_read;
-	lis_mb();
-
-	/* the host waits for space: kick it when this read crossed its mark */
-	pending = le32_to_cpu(LIS_READ_ONCE(r->ctl->pending_send_sz));
-	if (pending) {
-		write = le32_to_cpu(LIS_READ_ONCE(r->ctl->write_index));
-		if (ring_index_ok(r, write)) {
-			u32 before = r->size - ring_used(write, read, r->size);
-			u32 after = r->size - ring_used(write, new_read, r->size);
-
-			if (before <= pending && pending < after)
-				*signal = true;
-		}
-	}
+	r->priv_index = ring_advance(r, read, len + LIS_PKT_TRAILER);
+	/* in a batch the host gets the space back at commit, unless half of
+	 * the ring is waiting for it */
+	if (!r->batch || ring_used(r->priv_index, r->published, r->size) > r->size / 2)
+		*signal = ring_publish(r);
 out:
 	lis_spin_unlock(&r->lock, flags);
 	return ret;
+}
+
+void lis_ring_batch_begin(struct lis_ring *r)
+{
+	r->batch = true;
+}
+
+bool lis_ring_commit(struct lis_ring *r)
+{
+	unsigned long flags = 0;
+	bool signal = false;
+
+	lis_spin_lock(&r->lock, flags);
+	r->batch = false;
+	if (!r->broken && r->published != r->priv_index)
+		signal = ring_publish(r);
+	lis_spin_unlock(&r->lock, flags);
+	return signal;
 }
 
 bool lis_ring_has_data(struct lis_ring *r)

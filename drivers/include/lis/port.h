@@ -31,6 +31,8 @@
 #define lis_wmb()		smp_wmb()
 #define LIS_READ_ONCE(x)	READ_ONCE(x)
 #define LIS_WRITE_ONCE(x, v)	WRITE_ONCE(x, v)
+/* ordered after every earlier load and store of this CPU */
+#define LIS_STORE_RELEASE(x, v)	smp_store_release(&(x), v)
 
 typedef spinlock_t lis_spinlock_t;
 #define lis_spin_init(l)		spin_lock_init(l)
@@ -58,6 +60,7 @@ typedef spinlock_t lis_spinlock_t;
 #include <string.h>
 #include <errno.h>
 #include <pthread.h>
+#include <sched.h>
 #include <endian.h>
 
 typedef uint8_t u8;
@@ -95,11 +98,36 @@ typedef u64 __le64;
 #define lis_wmb()		__atomic_thread_fence(__ATOMIC_RELEASE)
 #define LIS_READ_ONCE(x)	__atomic_load_n(&(x), __ATOMIC_RELAXED)
 #define LIS_WRITE_ONCE(x, v)	__atomic_store_n(&(x), (v), __ATOMIC_RELAXED)
+#define LIS_STORE_RELEASE(x, v)	__atomic_store_n(&(x), (v), __ATOMIC_RELEASE)
 
-typedef pthread_mutex_t lis_spinlock_t;
-#define lis_spin_init(l)		pthread_mutex_init(l, NULL)
-#define lis_spin_lock(l, flags)		do { (void)(flags); pthread_mutex_lock(l); } while (0)
-#define lis_spin_unlock(l, flags)	do { (void)(flags); pthread_mutex_unlock(l); } while (0)
+/* a real spinlock, as in the kernel: short critical sections only */
+typedef struct {
+	int locked;
+} lis_spinlock_t;
+
+static inline void lis_spin_init(lis_spinlock_t *l)
+{
+	__atomic_store_n(&l->locked, 0, __ATOMIC_RELEASE);
+}
+
+static inline void lis_spin_acquire(lis_spinlock_t *l)
+{
+	unsigned int spins = 0;
+
+	while (__atomic_exchange_n(&l->locked, 1, __ATOMIC_ACQUIRE)) {
+		while (__atomic_load_n(&l->locked, __ATOMIC_RELAXED)) {
+			/* a preempted holder: let it run (threads are not CPUs) */
+			if (++spins % 128 == 0)
+				sched_yield();
+			else
+				__builtin_ia32_pause();
+		}
+	}
+}
+
+#define lis_spin_lock(l, flags)		do { (void)(flags); lis_spin_acquire(l); } while (0)
+#define lis_spin_unlock(l, flags)	do { (void)(flags); \
+	__atomic_store_n(&(l)->locked, 0, __ATOMIC_RELEASE); } while (0)
 
 static inline u32 lis_cmpxchg32(u32 *p, u32 old, u32 new_val)
 {
