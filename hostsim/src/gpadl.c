@@ -308,7 +308,8 @@ static int gpadl_copy(struct hs_channel *ch, uint32_t handle, uint32_t offset, u
 
 	hs_lock(h);
 	g = hs_gpadl_find(h, handle);
-	if (g && g->complete && g->relid == ch->relid && (uint64_t)offset + len <= g->bytes)
+	if (g && g->complete && g->relid == ch->relid && !ch->released &&
+	    (uint64_t)offset + len <= g->bytes)
 		rc = hs_ranges_walk(h, g->ranges, g->range_len, g->range_count, offset, buf, len,
 				    to_guest);
 	hs_unlock(h);
@@ -341,7 +342,7 @@ void *hs_gpadl_map(struct hs_channel *ch, uint32_t handle, uint32_t offset, uint
 		return NULL;
 	hs_lock(h);
 	g = hs_gpadl_find(h, handle);
-	if (!g || !g->complete || g->relid != ch->relid)
+	if (!g || !g->complete || g->relid != ch->relid || ch->released)
 		goto out;
 	for (i = 0; i < g->range_count && hs_range_next(g->ranges, g->range_len, &off, &r); i++) {
 		if (offset >= r.count) {

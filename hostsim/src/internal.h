@@ -84,7 +84,6 @@ struct hs_channel {
 	/* state (h->lock) */
 	bool offered;			/* offer sent in this connection */
 	bool rescinded;			/* rescind decided; RELID_RELEASED awaited */
-	bool rescind_sent;
 	bool released;			/* relid given back; channel is dead */
 	bool open;
 	bool open_pending;		/* OPENCHANNEL not answered (fault) */

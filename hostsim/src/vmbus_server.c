@@ -11,23 +11,24 @@
 
 #include "internal.h"
 
-static void send_to(struct hs_host *h, uint32_t vp, const void *msg, uint32_t len)
+static void send_to(struct hs_host *h, uint32_t vp, uint32_t sint, const void *msg,
+		    uint32_t len)
 {
 	if (hs_fault_take(h, HS_FAULT_UNKNOWN_MESSAGE)) {
 		uint8_t bogus[VMBUS_MSG_HDR + 8] = { 0 };
 
 		put32(bogus, CHMSG_UNDEFINED);
 		put32(bogus + VMBUS_MSG_HDR, 0xDEADBEEFu);
-		hs_queue_message(h, vp, h->msg_sint, bogus, sizeof(bogus));
+		hs_queue_message(h, vp, sint, bogus, sizeof(bogus));
 	}
-	hs_queue_message(h, vp, h->msg_sint, msg, len);
+	hs_queue_message(h, vp, sint, msg, len);
 }
 
 int hs_vmbus_send(struct hs_host *h, const void *msg, uint32_t len)
 {
 	if (len > HV_MSG_PAYLOAD_MAX)
 		return -1;
-	send_to(h, h->st.target_vp, msg, len);
+	send_to(h, h->st.target_vp, h->msg_sint, msg, len);
 	return 0;
 }
 
@@ -142,12 +143,10 @@ void hs_vmbus_rescind(struct hs_host *h, struct hs_device *dev)
 		ch->rescinded = true;
 		close_channel(h, ch);
 		ch->open_pending = false;
-		if (ch->offered && h->connected) {
+		if (ch->offered && h->connected)
 			hs_vmbus_send3(h, CHMSG_RESCIND_OFFER, RESCIND_SIZE, ch->relid, 0, 0);
-			ch->rescind_sent = true;
-		} else {
+		else
 			release_channel(h, ch);
-		}
 	}
 }
 
@@ -298,13 +297,7 @@ static void initiate_contact(struct hs_host *h, const struct hs_msg *m)
 	if (ok)
 		put32(r + VR_CONN_OR_VERSION, ver >= VMBUS_V5_0 ? h->v5_conn_id : ver);
 	/* the answer goes where the guest asked, even when refused */
-	{
-		uint32_t saved = h->msg_sint;
-
-		h->msg_sint = sint;
-		send_to(h, vp, r, ver >= VMBUS_V6_0 ? VR_SIZE_V6 : VR_SIZE);
-		h->msg_sint = saved;
-	}
+	send_to(h, vp, sint, r, ver >= VMBUS_V6_0 ? VR_SIZE_V6 : VR_SIZE);
 }
 
 static void request_offers(struct hs_host *h, const struct hs_msg *m)
@@ -331,21 +324,23 @@ static void request_offers(struct hs_host *h, const struct hs_msg *m)
 static void unload(struct hs_host *h, const struct hs_msg *m)
 {
 	uint8_t r[VMBUS_MSG_HDR] = { 0 };
-	uint32_t vp = h->st.target_vp;
+	uint32_t vp = h->st.target_vp, sint = h->msg_sint;
 
 	(void)m;
 	h->st.unloads++;
 	reset_connection(h);
 	put32(r, CHMSG_UNLOAD_RESPONSE);
+	/* answered where the connection's messages went */
 	if (!hs_fault_take(h, HS_FAULT_NO_UNLOAD_RESPONSE))
-		send_to(h, vp, r, sizeof(r));
+		send_to(h, vp, sint, r, sizeof(r));
 	h->st.target_vp = 0;
 }
 
 /* ---- channels ---------------------------------------------------------------------- */
 static bool ring_indices_ok(const struct hs_ring *r)
 {
-	uint32_t w = hs_ring_load(r->ctl, RING_WRITE_INDEX), rd = hs_ring_load(r->ctl, RING_READ_INDEX);
+	uint32_t w = hs_ring_load(r->ctl, RING_WRITE_INDEX);
+	uint32_t rd = hs_ring_load(r->ctl, RING_READ_INDEX);
 
 	return w < r->size && rd < r->size && !(w & 7) && !(rd & 7);
 }
@@ -412,14 +407,14 @@ static void open_channel(struct hs_host *h, const struct hs_msg *m)
 		goto fail;
 	g = hs_gpadl_find(h, handle);
 	if (!g || !g->complete || g->relid != relid || g->ring) {
-		hs_protocol_error(h, "OPENCHANNEL relid %u: GPADL %#x is not an idle GPADL of the channel",
+		hs_protocol_error(h, "OPENCHANNEL relid %u: GPADL %#x is no idle GPADL of it",
 				  relid, handle);
 		goto fail;
 	}
 	if (g->range_count != 1 || le32(g->ranges + RANGE_BYTE_OFFSET) ||
 	    g->bytes != (uint64_t)g->npages * HV_PAGE || down < 2 || down > g->npages ||
 	    g->npages - down < 2) {
-		hs_protocol_error(h, "OPENCHANNEL relid %u: GPADL of %u pages cannot hold rings split at %u",
+		hs_protocol_error(h, "OPENCHANNEL relid %u: %u pages cannot be rings split at %u",
 				  relid, g->npages, down);
 		goto fail;
 	}
