@@ -189,7 +189,7 @@ void hs_gpadl_body(struct hs_host *h, const struct hs_msg *msg)
 	handle = le32(m + GPADL_BODY_HANDLE);
 	g = hs_gpadl_find(h, handle);
 	if (!g || g->complete) {
-		hs_protocol_error(h, "GPADL_BODY for handle %#x which is not being created", handle);
+		hs_protocol_error(h, "GPADL_BODY for handle %#x, not being created", handle);
 		return;
 	}
 	take(h, g, m + GPADL_BODY_PFNS, msg->len - GPADL_BODY_PFNS);

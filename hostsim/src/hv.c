@@ -490,7 +490,8 @@ void hs_deliver_messages(struct hs_host *h)
 				break;
 			slot = page + s * SIMP_SLOT_SIZE;
 			if (__atomic_load_n((uint32_t *)(slot + SLOT_TYPE), __ATOMIC_ACQUIRE)) {
-				__atomic_fetch_or(slot + SLOT_FLAGS, SLOT_FLAG_PENDING, __ATOMIC_SEQ_CST);
+				__atomic_fetch_or(slot + SLOT_FLAGS, SLOT_FLAG_PENDING,
+						  __ATOMIC_SEQ_CST);
 				continue;
 			}
 			m = hs_msgq_pop(q);

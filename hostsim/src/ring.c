@@ -142,7 +142,7 @@ int hs_ring_read(struct hs_channel *ch, struct hs_packet *pkt, bool *space_signa
 	flags = le16(desc + PKT_FLAGS);
 	plen = (uint32_t)len8 * 8;
 	if (off8 < 2 || len8 < off8 || plen + PKT_TRAILER_SIZE > avail) {
-		hs_protocol_error(h, "relid %u: bad descriptor (offset8 %u, len8 %u, %u bytes in ring)",
+		hs_protocol_error(h, "relid %u: bad descriptor (offset8 %u, len8 %u, %u in ring)",
 				  ch->relid, off8, len8, avail);
 		return -1;
 	}
@@ -153,7 +153,7 @@ int hs_ring_read(struct hs_channel *ch, struct hs_packet *pkt, bool *space_signa
 	}
 	ring_copy(r, (rd + plen) % r->size, trailer, sizeof(trailer), false);
 	if (le32(trailer + 4) != rd) {
-		hs_protocol_error(h, "relid %u: trailer says the packet started at %u, it started at %u",
+		hs_protocol_error(h, "relid %u: trailer says the packet started at %u, not %u",
 				  ch->relid, le32(trailer + 4), rd);
 		return -1;
 	}

@@ -258,8 +258,8 @@ static void initiate_contact(struct hs_host *h, const struct hs_msg *m)
 		}
 		sint = p[IC_MSG_SINT];
 		if (sint > 15 || p[IC_MSG_VTL]) {
-			hs_protocol_error(h, "INITIATE_CONTACT: MsgSint %u / MsgVtl %u", p[IC_MSG_SINT],
-					  p[IC_MSG_VTL]);
+			hs_protocol_error(h, "INITIATE_CONTACT: MsgSint %u / MsgVtl %u",
+					  p[IC_MSG_SINT], p[IC_MSG_VTL]);
 			ok = false;
 			sint = VMBUS_SINT;
 		}
@@ -516,7 +516,8 @@ static void modify_channel(struct hs_host *h, const struct hs_msg *m)
 		ch->target_vp = tvp;
 	}
 	if (h->st.version >= VMBUS_V5_3)
-		hs_vmbus_send3(h, CHMSG_MODIFYCHANNEL_RESPONSE, MODIFY_RESPONSE_SIZE, relid, status, 0);
+		hs_vmbus_send3(h, CHMSG_MODIFYCHANNEL_RESPONSE, MODIFY_RESPONSE_SIZE, relid,
+			       status, 0);
 }
 
 /* hv_sock is not offered by hostsim: every connect request is refused */
@@ -551,7 +552,8 @@ static const struct handler handlers[] = {
 	[CHMSG_RELID_RELEASED] = { "RELID_RELEASED", RELID_RELEASED_SIZE, 0, relid_released },
 	[CHMSG_INITIATE_CONTACT] = { "INITIATE_CONTACT", IC_SIZE, 0, initiate_contact },
 	[CHMSG_UNLOAD] = { "UNLOAD", VMBUS_MSG_HDR, 0, unload },
-	[CHMSG_TL_CONNECT_REQUEST] = { "TL_CONNECT_REQUEST", TL_REQUEST_SIZE, VMBUS_V4_0, tl_connect },
+	[CHMSG_TL_CONNECT_REQUEST] = { "TL_CONNECT_REQUEST", TL_REQUEST_SIZE, VMBUS_V4_0,
+				       tl_connect },
 	[CHMSG_MODIFYCHANNEL] = { "MODIFYCHANNEL", MODIFY_SIZE, VMBUS_V4_1, modify_channel },
 };
 
