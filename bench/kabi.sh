@@ -96,7 +96,7 @@ printf '  %-44s %9s %9s\n' "" "wall (s)" "CPU (s)"
 printf '  %-44s %9.4f %9.4f\n' "lis-kabi plan (best of 10)" "$plan_w" "$plan_c"
 printf '  %-44s %9.4f %9.4f\n' "baseline: weak-modules depmod technique (best of 3)" "$depmod_w" "$depmod_c"
 ratio=$(awk -v a="$depmod_w" -v b="$plan_w" 'BEGIN { printf "%.1f", a / b }')
-cratio=$(awk -v a="$depmod_c" -v b="$plan_c" 'BEGIN { printf "%.1f", b > 0 ? a / b : 0 }')
+cratio=$(awk -v a="$depmod_c" -v b="$plan_c" 'BEGIN { printf "%.1f", (b > 0 ? a / b : 0) }')
 printf '  speed-up: %sx wall-clock (%sx CPU)   target >= 50x\n' "$ratio" "$cratio"
 if ! diff "$KT/depmod.decisions" "$KT/plan.decisions" > "$KT/decisions.diff"; then
 	echo "  the decisions differ:" >&2
