@@ -235,6 +235,10 @@ int plan_run(const struct plan_opts *o, FILE *out, struct kerr *e);
 
 void json_str(FILE *f, const char *s);
 void json_crc(FILE *f, uint64_t crc, bool has);
+/* lead (e.g. "," or "{"), then "key": and the string, or null for NULL */
+void json_kv(FILE *f, const char *lead, const char *key, const char *val);
+/* a JSON array of problems; mods names the modules of their indices */
+void json_problems(FILE *f, const struct kproblems *pr, struct kmodule *const *mods);
 /* the RPM dependency format of a CRC: 0x and at least 8 lower-case digits */
 void fmt_crc(char buf[24], uint64_t crc);
 int version_cmp(const char *a, const char *b);

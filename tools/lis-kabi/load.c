@@ -52,10 +52,18 @@ static int obuf_room(struct obuf *o, size_t want)
 	return 0;
 }
 
-static int too_big(struct kerr *e, const char *label, size_t max)
+/* room for the decompressor's next step, or the error that stops it */
+static int room_or_fail(struct obuf *o, const char *label, struct kerr *e)
 {
-	return kerr_set(e, KABI_ECOMPRESS,
-			"%s: decompressed data is larger than %zu bytes", label, max);
+	switch (obuf_room(o, 1 << 18)) {
+	case 0:
+		return 0;
+	case -1:
+		return kerr_set(e, KABI_ECOMPRESS,
+				"%s: decompressed data is larger than %zu bytes", label, o->max);
+	default:
+		return kerr_set(e, KABI_ENOMEM, "%s: out of memory", label);
+	}
 }
 
 static int gunzip(struct obuf *o, const unsigned char *in, size_t len,
@@ -72,15 +80,9 @@ static int gunzip(struct obuf *o, const unsigned char *in, size_t len,
 		size_t chunk = len - (size_t)(z.next_in - in);
 
 		z.avail_in = chunk > UINT32_MAX ? UINT32_MAX : (uInt)chunk;
-		r = obuf_room(o, 1 << 18);
-		if (r == -1) {
-			rc = too_big(e, label, o->max);
+		rc = room_or_fail(o, label, e);
+		if (rc)
 			break;
-		}
-		if (r == -2) {
-			rc = kerr_set(e, KABI_ENOMEM, "%s: out of memory", label);
-			break;
-		}
 		z.next_out = (unsigned char *)o->p + o->len;
 		z.avail_out = (uInt)(o->cap - o->len - 1 > UINT32_MAX ?
 				     UINT32_MAX : o->cap - o->len - 1);
@@ -124,22 +126,16 @@ static int unxz(struct obuf *o, const unsigned char *in, size_t len,
 {
 	lzma_stream z = LZMA_STREAM_INIT;
 	lzma_ret r;
-	int rc = 0, room;
+	int rc = 0;
 
 	if (lzma_stream_decoder(&z, UINT64_MAX, LZMA_CONCATENATED) != LZMA_OK)
 		return kerr_set(e, KABI_ENOMEM, "%s: cannot start the xz decoder", label);
 	z.next_in = in;
 	z.avail_in = len;
 	for (;;) {
-		room = obuf_room(o, 1 << 18);
-		if (room == -1) {
-			rc = too_big(e, label, o->max);
+		rc = room_or_fail(o, label, e);
+		if (rc)
 			break;
-		}
-		if (room == -2) {
-			rc = kerr_set(e, KABI_ENOMEM, "%s: out of memory", label);
-			break;
-		}
 		z.next_out = (uint8_t *)o->p + o->len;
 		z.avail_out = o->cap - o->len - 1;
 		{

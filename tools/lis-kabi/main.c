@@ -176,13 +176,8 @@ static int cmd_check(const struct cli *c, struct kerr *e)
 		return fail(e);
 	}
 	if (c->json) {
-		fputs("{\"symvers\":", stdout);
-		json_str(stdout, sv.path);
-		fputs(",\"kernel\":", stdout);
-		if (c->kernel)
-			json_str(stdout, c->kernel);
-		else
-			fputs("null", stdout);
+		json_kv(stdout, "{", "symvers", sv.path);
+		json_kv(stdout, ",", "kernel", c->kernel);
 		fputs(",\"modules\":[", stdout);
 	}
 	for (i = 0; i < l.n; i++) {
@@ -197,31 +192,14 @@ static int cmd_check(const struct cli *c, struct kerr *e)
 		}
 		bad += r > 0;
 		if (c->json) {
-			fprintf(stdout, "%s{\"module\":", i ? "," : "");
-			json_str(stdout, m->name);
-			fputs(",\"file\":", stdout);
-			json_str(stdout, m->path);
-			fprintf(stdout, ",\"compatible\":%s,\"imports\":%zu,\"problems\":[",
-				r ? "false" : "true", m->nimports);
-			for (j = start; j < pr.n; j++) {
-				const struct kproblem *p = &pr.v[j];
+			struct kproblems mine = { pr.v + start, pr.n - start, 0 };
 
-				fprintf(stdout, "%s{\"kind\":", j > start ? "," : "");
-				json_str(stdout, kproblem_kind_name(p->kind));
-				fputs(",\"symbol\":", stdout);
-				json_str(stdout, p->sym);
-				fputs(",\"module_crc\":", stdout);
-				json_crc(stdout, p->want, true);
-				fputs(",\"provider\":", stdout);
-				if (p->kind == KP_CRC)
-					json_str(stdout, p->provider);
-				else
-					fputs("null", stdout);
-				fputs(",\"provider_crc\":", stdout);
-				json_crc(stdout, p->have, p->kind == KP_CRC && p->have_crc);
-				fputc('}', stdout);
-			}
-			fputs("]}", stdout);
+			json_kv(stdout, i ? ",{" : "{", "module", m->name);
+			json_kv(stdout, ",", "file", m->path);
+			fprintf(stdout, ",\"compatible\":%s,\"imports\":%zu,\"problems\":",
+				r ? "false" : "true", m->nimports);
+			json_problems(stdout, &mine, l.ptrs);
+			fputc('}', stdout);
 		} else {
 			if (r)
 				printf("%s: incompatible (%ld problem%s)\n", m->path, r, r == 1 ? "" : "s");
@@ -453,8 +431,7 @@ static int cmd_greylist(const struct cli *c, struct kerr *e)
 
 		qsort(g, n, sizeof(*g), cmp_grey);
 		if (c->json) {
-			fputs("{\"kabi\":", stdout);
-			json_str(stdout, c->kabi);
+			json_kv(stdout, "{", "kabi", c->kabi);
 			fputs(",\"symbols\":[", stdout);
 		}
 		for (i = 0, j = 0; i < n; i++) {
@@ -468,13 +445,11 @@ static int cmd_greylist(const struct cli *c, struct kerr *e)
 				continue;
 			fmt_crc(b1, x->crc);
 			if (c->json) {
-				fprintf(stdout, "%s{\"symbol\":", j++ ? "," : "");
-				json_str(stdout, x->name);
+				json_kv(stdout, j++ ? ",{" : "{", "symbol", x->name);
 				fprintf(stdout, ",\"crc\":\"%s\",\"status\":\"%s\",\"kabi_crc\":", b1,
 					differs ? "crc-differs" : "greylist");
 				json_crc(stdout, differs ? x->listed->crc : 0, differs);
-				fputs(",\"modules\":", stdout);
-				json_str(stdout, x->mods);
+				json_kv(stdout, ",", "modules", x->mods);
 				fputc('}', stdout);
 			} else if (differs) {
 				fmt_crc(b2, x->listed->crc);
@@ -516,30 +491,23 @@ static int cmd_dump(const struct cli *c, struct kerr *e)
 		const struct kmodule *m = l.ptrs[i];
 
 		if (c->json) {
-			fprintf(stdout, "%s{\"module\":", i ? "," : "");
-			json_str(stdout, m->name);
-			fputs(",\"file\":", stdout);
-			json_str(stdout, m->path);
-			fputs(",\"vermagic\":", stdout);
-			json_str(stdout, m->vermagic);
+			json_kv(stdout, i ? ",{" : "{", "module", m->name);
+			json_kv(stdout, ",", "file", m->path);
+			json_kv(stdout, ",", "vermagic", m->vermagic);
 			fprintf(stdout, ",\"modversions\":%s,\"imports\":[", m->has_versions ? "true" : "false");
 			for (size_t j = 0; j < m->nimports; j++) {
-				fprintf(stdout, "%s{\"symbol\":", j ? "," : "");
-				json_str(stdout, m->imports[j].name);
+				json_kv(stdout, j ? ",{" : "{", "symbol", m->imports[j].name);
 				fputs(",\"crc\":", stdout);
 				json_crc(stdout, m->imports[j].crc, m->imports[j].has_crc);
 				fprintf(stdout, ",\"weak\":%s}", m->imports[j].weak ? "true" : "false");
 			}
 			fputs("],\"exports\":[", stdout);
 			for (size_t j = 0; j < m->nexports; j++) {
-				fprintf(stdout, "%s{\"symbol\":", j ? "," : "");
-				json_str(stdout, m->exports[j].name);
+				json_kv(stdout, j ? ",{" : "{", "symbol", m->exports[j].name);
 				fputs(",\"crc\":", stdout);
 				json_crc(stdout, m->exports[j].crc, m->exports[j].has_crc);
-				fputs(",\"type\":", stdout);
-				json_str(stdout, m->exports[j].type);
-				fputs(",\"namespace\":", stdout);
-				json_str(stdout, m->exports[j].ns);
+				json_kv(stdout, ",", "type", m->exports[j].type);
+				json_kv(stdout, ",", "namespace", m->exports[j].ns);
 				fputc('}', stdout);
 			}
 			fputs("]}", stdout);

@@ -728,53 +728,19 @@ static void print_human(const struct plan *p, FILE *f)
 	}
 }
 
-static void json_problems(FILE *f, const struct kproblems *pr, struct kmodule *const *mods)
-{
-	fputc('[', f);
-	for (size_t i = 0; i < pr->n; i++) {
-		const struct kproblem *x = &pr->v[i];
-
-		fprintf(f, "%s{\"module\":", i ? "," : "");
-		json_str(f, mods[x->mod]->name);
-		fputs(",\"kind\":", f);
-		json_str(f, kproblem_kind_name(x->kind));
-		fputs(",\"symbol\":", f);
-		json_str(f, x->sym);
-		fputs(",\"module_crc\":", f);
-		json_crc(f, x->want, x->kind != KP_NOVERS);
-		fputs(",\"provider\":", f);
-		if (x->kind == KP_CRC)
-			json_str(f, x->provider);
-		else
-			fputs("null", f);
-		fputs(",\"provider_crc\":", f);
-		json_crc(f, x->have, x->kind == KP_CRC && x->have_crc);
-		fputc('}', f);
-	}
-	fputc(']', f);
-}
-
 static void print_json(const struct plan *p, FILE *f)
 {
 	size_t i, j;
 
-	fputs("{\"root\":", f);
-	json_str(f, p->root[0] ? p->root : "/");
-	fputs(",\"modules_dir\":", f);
-	json_str(f, p->o->modules_dir);
+	json_kv(f, "{", "root", p->root[0] ? p->root : "/");
+	json_kv(f, ",", "modules_dir", p->o->modules_dir);
 	fputs(",\"builds\":[", f);
 	for (i = 0; i < p->nbuilds; i++) {
 		const struct build *b = &p->builds[i];
 
-		fprintf(f, "%s{\"kernel\":", i ? "," : "");
-		json_str(f, b->kver);
-		fputs(",\"dir\":", f);
-		json_str(f, b->dir);
-		fputs(",\"error\":", f);
-		if (b->error)
-			json_str(f, b->error);
-		else
-			fputs("null", f);
+		json_kv(f, i ? ",{" : "{", "kernel", b->kver);
+		json_kv(f, ",", "dir", b->dir);
+		json_kv(f, ",", "error", b->error);
 		fputs(",\"modules\":[", f);
 		for (j = 0; j < b->n; j++) {
 			fputs(j ? "," : "", f);
@@ -786,30 +752,18 @@ static void print_json(const struct plan *p, FILE *f)
 	for (i = 0; i < p->nkerns; i++) {
 		const struct kern *k = &p->kerns[i];
 
-		fprintf(f, "%s{\"kernel\":", i ? "," : "");
-		json_str(f, k->kver);
-		fputs(",\"symvers\":", f);
-		if (k->symvers)
-			json_str(f, k->symvers);
-		else
-			fputs("null", f);
-		fputs(",\"fit\":", f);
-		json_str(f, k->fit);
-		fputs(",\"build\":", f);
-		if (k->build >= 0)
-			json_str(f, p->builds[k->build].kver);
-		else
-			fputs("null", f);
-		fputs(",\"reason\":", f);
-		json_str(f, k->reason ? k->reason : "");
+		json_kv(f, i ? ",{" : "{", "kernel", k->kver);
+		json_kv(f, ",", "symvers", k->symvers);
+		json_kv(f, ",", "fit", k->fit);
+		json_kv(f, ",", "build", k->build >= 0 ? p->builds[k->build].kver : NULL);
+		json_kv(f, ",", "reason", k->reason ? k->reason : "");
 		fputs(",\"problems\":", f);
 		json_problems(f, &k->exact_probs, k->build >= 0 ? p->builds[k->build].ptrs : NULL);
 		fputs(",\"candidates\":[", f);
 		for (j = 0; j < k->ncands; j++) {
 			const struct cand *c = &k->cands[j];
 
-			fprintf(f, "%s{\"build\":", j ? "," : "");
-			json_str(f, p->builds[c->build].kver);
+			json_kv(f, j ? ",{" : "{", "build", p->builds[c->build].kver);
 			fprintf(f, ",\"compatible\":%s,\"problems\":", c->probs.n ? "false" : "true");
 			json_problems(f, &c->probs, p->builds[c->build].ptrs);
 			fputc('}', f);
@@ -819,10 +773,8 @@ static void print_json(const struct plan *p, FILE *f)
 		for (j = 0; j < k->nlinks; j++) {
 			const struct build *b = &p->builds[k->link_build[j]];
 
-			fprintf(f, "%s{\"build\":", j ? "," : "");
-			json_str(f, b->kver);
-			fputs(",\"module\":", f);
-			json_str(f, k->links[j]->name);
+			json_kv(f, j ? ",{" : "{", "build", b->kver);
+			json_kv(f, ",", "module", k->links[j]->name);
 			fprintf(f, ",\"kept\":%s}", k->kept[j] || !k->wm_checks ? "true" : "false");
 		}
 		fputs("],\"problems\":", f);

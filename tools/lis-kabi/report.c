@@ -50,6 +50,34 @@ void json_str(FILE *f, const char *s)
 	fputc('"', f);
 }
 
+void json_kv(FILE *f, const char *lead, const char *key, const char *val)
+{
+	fprintf(f, "%s\"%s\":", lead, key);
+	if (val)
+		json_str(f, val);
+	else
+		fputs("null", f);
+}
+
+void json_problems(FILE *f, const struct kproblems *pr, struct kmodule *const *mods)
+{
+	fputc('[', f);
+	for (size_t i = 0; i < pr->n; i++) {
+		const struct kproblem *x = &pr->v[i];
+
+		json_kv(f, i ? ",{" : "{", "module", mods[x->mod]->name);
+		json_kv(f, ",", "kind", kproblem_kind_name(x->kind));
+		json_kv(f, ",", "symbol", x->sym);
+		fputs(",\"module_crc\":", f);
+		json_crc(f, x->want, x->kind != KP_NOVERS);
+		json_kv(f, ",", "provider", x->kind == KP_CRC ? x->provider : NULL);
+		fputs(",\"provider_crc\":", f);
+		json_crc(f, x->have, x->kind == KP_CRC && x->have_crc);
+		fputc('}', f);
+	}
+	fputc(']', f);
+}
+
 /*
  * RHEL's kmod dependency generators (find-requires.ksyms,
  * find-provides.ksyms) print CRCs with printf "0x%08x": lower-case hex, at
