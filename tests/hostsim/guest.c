@@ -322,7 +322,12 @@ int g_contact(struct guest *g, uint32_t version, uint32_t conn, uint32_t target_
 		return (int)st;
 	len = g_recv(g, target_vp, resp, 1000);
 	if (len < 16 || rd32(resp) != M_VERSION_RESPONSE) {
-		g_fail(g, "no VERSION_RESPONSE on VP %u (len %d)", target_vp, len);
+		struct hs_vmbus_state hst;
+
+		hs_vmbus_state(g->h, &hst);
+		g_fail(g, "no VERSION_RESPONSE on VP %u (len %d; host saw %u contacts, "
+		       "%u errors, version %#x; slot type %u)", target_vp, len, hst.contacts,
+		       hst.protocol_errors, hst.version, rd32(SLOT(g, target_vp)));
 		return -1;
 	}
 	return 0;

@@ -21,6 +21,17 @@
 	} while (0)
 #define OK(expr)	REQUIRE((expr) == 0, "%s failed", #expr)
 
+/* how long to wait for something that must happen: generous, since a
+ * loaded machine can stall a thread for most of a second */
+#define T_LONG		5000
+#define WAIT_FOR(cond)							\
+	do {								\
+		unsigned int w_;					\
+									\
+		for (w_ = 0; w_ < T_LONG * 10 && !(cond); w_++)	\
+			g_sleep_us(100);				\
+	} while (0)
+
 static int failures;
 
 /* netvsc's class GUID in wire order (§2.4.1 example) */
@@ -41,10 +52,7 @@ static uint32_t perrs(struct guest *g)
  * counted asynchronously: wait for `n` */
 static uint32_t wait_perrs(struct guest *g, uint32_t n)
 {
-	unsigned int i;
-
-	for (i = 0; i < 10000 && perrs(g) < n; i++)
-		g_sleep_us(100);
+	WAIT_FOR(perrs(g) >= n);
 	return perrs(g);
 }
 
@@ -430,14 +438,10 @@ static void post_raw(struct guest *g, uint32_t tag)
 
 static bool slot_full(struct guest *g)
 {
-	unsigned int i;
+	const uint32_t *type = (const uint32_t *)(g->simp[0] + 512);
 
-	for (i = 0; i < 10000; i++) {
-		if (__atomic_load_n((uint32_t *)(g->simp[0] + 512), __ATOMIC_ACQUIRE))
-			return true;
-		g_sleep_us(100);
-	}
-	return false;
+	WAIT_FOR(__atomic_load_n(type, __ATOMIC_ACQUIRE));
+	return __atomic_load_n(type, __ATOMIC_ACQUIRE) != 0;
 }
 
 static bool pending_flag(const uint8_t *slot)
@@ -447,10 +451,7 @@ static bool pending_flag(const uint8_t *slot)
 
 static bool pending_set(const uint8_t *slot)
 {
-	unsigned int i;
-
-	for (i = 0; i < 10000 && !pending_flag(slot); i++)
-		g_sleep_us(100);
+	WAIT_FOR(pending_flag(slot));
 	return pending_flag(slot);
 }
 
@@ -467,7 +468,7 @@ static void t_simp(struct guest *g)
 	REQUIRE(slot_full(g), "nothing delivered into slot 2");
 	REQUIRE(rd32(slot) == 1 && slot[4] == 16 && rd32(slot + 16) == 0x100,
 		"slot: type %u size %u payload %#x", rd32(slot), slot[4], rd32(slot + 16));
-	REQUIRE(wait_irqs(g, 0, 1, 1000), "no interrupt for the message");
+	REQUIRE(wait_irqs(g, 0, 1, T_LONG), "no interrupt for the message");
 	REQUIRE(atomic_load(&g->last_vector[0]) == G_VECTOR, "interrupt vector %#x",
 		atomic_load(&g->last_vector[0]));
 	/* the host may have delivered before the other two were queued */
@@ -480,7 +481,7 @@ static void t_simp(struct guest *g)
 	OK(hs_guest_wrmsr(g->h, 0, 0x40000084, 0));
 	REQUIRE(slot_full(g) && rd32(slot + 16) == 0x101, "second message not delivered after EOM");
 	REQUIRE(pending_flag(slot), "MessagePending clear with one message queued");
-	REQUIRE(wait_irqs(g, 0, 2, 1000), "no interrupt for the second message");
+	REQUIRE(wait_irqs(g, 0, 2, T_LONG), "no interrupt for the second message");
 	/* free the slot without EOM: the host notices on its own */
 	__atomic_store_n((uint32_t *)slot, 0, __ATOMIC_SEQ_CST);
 	REQUIRE(slot_full(g) && rd32(slot + 16) == 0x102, "third message not delivered");
@@ -492,12 +493,14 @@ static void t_simp(struct guest *g)
 	post_raw(g, 0x201);
 	REQUIRE(pending_set(slot), "MessagePending not set on a busy slot");
 	REQUIRE(g_recv(g, 0, buf, 100) == 16 && rd32(buf) == 0x200, "0x200 lost");
-	REQUIRE(g_recv(g, 0, buf, 1000) == 16 && rd32(buf) == 0x201, "0x201 lost");
-	/* masked SINT: the message lands but no interrupt is raised */
+	REQUIRE(g_recv(g, 0, buf, T_LONG) == 16 && rd32(buf) == 0x201, "0x201 lost");
+	/* masked SINT: the message lands but no interrupt is raised (the
+	 * interrupt for 0x201 may still be on its way: let it land first) */
+	g_sleep_ms(10);
 	i = atomic_load(&g->irqs[0]);
 	OK(hs_guest_wrmsr(g->h, 0, 0x40000092, 1u << 16 | G_VECTOR));
 	post_raw(g, 0x300);
-	REQUIRE(g_recv(g, 0, buf, 1000) == 16 && rd32(buf) == 0x300, "no message with SINT masked");
+	REQUIRE(g_recv(g, 0, buf, T_LONG) == 16 && rd32(buf) == 0x300, "no message with SINT masked");
 	g_sleep_ms(5);
 	REQUIRE(atomic_load(&g->irqs[0]) == i, "interrupt raised on a masked SINT");
 	REQUIRE(state(g).eoms >= 2, "EOMs not counted");
@@ -555,7 +558,7 @@ static void t_versions(struct guest *g)
 
 		wr32(m, M_REQUESTOFFERS);
 		REQUIRE(g_post(g, 0, 1, m, 8) == 0, "post on connection 1 failed");
-		REQUIRE(g_expect(g, M_ALLOFFERS, r, 1000) > 0, "no ALLOFFERS_DELIVERED");
+		REQUIRE(g_expect(g, M_ALLOFFERS, r, T_LONG) > 0, "no ALLOFFERS_DELIVERED");
 		REQUIRE(perrs(g) == before + 1, "message on the old connection not flagged");
 		REQUIRE(g_request_offers(g, NULL, 0) == 0, "REQUESTOFFERS on the new connection");
 		REQUIRE(perrs(g) == before + 1, "message on the right connection flagged");
@@ -732,8 +735,7 @@ static int rig_open(struct guest *g, struct rig *r, bool drain, uint32_t out_pag
 		g_fail(g, "OPENCHANNEL_RESULT status %#x", st);
 		return -1;
 	}
-	for (i = 0; i < 1000 && !atomic_load(&r->d[0].opened); i++)
-		g_sleep_us(100);
+	WAIT_FOR(atomic_load(&r->d[0].opened));
 	if (memcmp(r->d[0].user_data, ud, 120)) {
 		g_fail(g, "device did not get the OPENCHANNEL user data");
 		return -1;
@@ -772,12 +774,12 @@ static void t_open_close(struct guest *g)
 	wr32(m + 16, r.c.gpadl);
 	wr32(m + 24, 4);
 	REQUIRE(g_post(g, 0, g->msg_conn, m, 148) == 0, "post");
-	REQUIRE(g_expect(g, M_OPEN_RESULT, resp, 1000) > 0 && rd32(resp + 16) != 0,
+	REQUIRE(g_expect(g, M_OPEN_RESULT, resp, T_LONG) > 0 && rd32(resp + 16) != 0,
 		"re-open not refused");
 	REQUIRE(perrs(g) == 1, "re-open not counted");
 	REQUIRE(!hs_wait(g->h, dev_closed, &r.d[0], 5), "hs_wait true before the close");
 	OK(g_close(g, &r.c));
-	REQUIRE(hs_wait(g->h, dev_closed, &r.d[0], 1000), "closed() not called");
+	REQUIRE(hs_wait(g->h, dev_closed, &r.d[0], T_LONG), "closed() not called");
 	REQUIRE(!hs_channel_is_open(r.ch) && state(g).open_channels == 0 && state(g).gpadls == 0,
 		"state after close");
 	REQUIRE(!hs_channel_ring_control(r.ch, true), "ring still attached after close");
@@ -825,8 +827,8 @@ static void t_ring_roundtrip(struct guest *g)
 	/* guest -> host, completion requested; the device echoes */
 	n = gsend(g, &r.c, 6, 1, 0xABCDEF0123ull, "hello, host", 11, true);
 	REQUIRE(n == 1, "first packet into an empty ring must signal (%d)", n);
-	REQUIRE(g_wait_sief(g, 2, r.c.relid, 1000), "no SIEF bit for the completion on VP 2");
-	REQUIRE(wait_irqs(g, 2, 1, 1000), "no interrupt on VP 2");
+	REQUIRE(g_wait_sief(g, 2, r.c.relid, T_LONG), "no SIEF bit for the completion on VP 2");
+	REQUIRE(wait_irqs(g, 2, 1, T_LONG), "no interrupt on VP 2");
 	REQUIRE(r.d[0].last_type == 6 && r.d[0].last_tid == 0xABCDEF0123ull &&
 		r.d[0].last_len == 16 && !memcmp(r.d[0].last, "hello, host", 11),
 		"device saw type %u tid %#llx len %u", r.d[0].last_type,
@@ -843,8 +845,7 @@ static void t_ring_roundtrip(struct guest *g)
 		REQUIRE(gsend(g, &r.c, 6, 1, (uint64_t)i, &i, 4, false) == (i == 0),
 			"guest signalling rule, packet %d", i);
 	REQUIRE(g_signal(g, r.c.conn_id) == 0, "SignalEvent failed");
-	for (i = 0; i < 1000 && atomic_load(&r.d[0].packets) < 6; i++)
-		g_sleep_us(100);
+	WAIT_FOR(atomic_load(&r.d[0].packets) >= 6);
 	REQUIRE(atomic_load(&r.d[0].packets) == 6, "device got %u packets",
 		atomic_load(&r.d[0].packets));
 	g_sleep_ms(10);
@@ -877,7 +878,7 @@ static void t_host_signal_rules(struct guest *g)
 	for (i = 0; i < 3; i++) {
 		OK(hs_channel_send(r.ch, 6, 0, (uint64_t)i, "abc", 3));
 		if (!i)
-			REQUIRE(g_wait_sief(g, 0, r.c.relid, 1000), "no SIEF bit");
+			REQUIRE(g_wait_sief(g, 0, r.c.relid, T_LONG), "no SIEF bit");
 		g_sleep_ms(5);
 	}
 	hs_channel_stats(r.ch, &st);
@@ -898,20 +899,20 @@ static void t_host_signal_rules(struct guest *g)
 	REQUIRE(gr_read(&r.c.in, buf, sizeof(buf), &sig) == 24, "masked packet missing");
 	gr_store(r.c.in.ctl, 8, 0);
 	OK(hs_channel_send(r.ch, 6, 0, 10, "n", 1));
-	REQUIRE(g_wait_sief(g, 0, r.c.relid, 1000), "no signal after unmasking");
+	REQUIRE(g_wait_sief(g, 0, r.c.relid, T_LONG), "no signal after unmasking");
 	/* hs_channel_signal and extended headers */
 	{
 		uint8_t ext[12] = { 0xFE, 0xCA, 1, 0, 1, 0, 0, 0, 0x40, 0, 0, 0 };
 
 		REQUIRE(gr_read(&r.c.in, buf, sizeof(buf), &sig) == 24, "packet 10");
 		OK(hs_channel_sendv(r.ch, 7, 0, 11, ext, sizeof(ext), "xfer", 4));
-		REQUIRE(g_wait_sief(g, 0, r.c.relid, 1000), "no signal for sendv");
+		REQUIRE(g_wait_sief(g, 0, r.c.relid, T_LONG), "no signal for sendv");
 		REQUIRE(gr_read(&r.c.in, buf, sizeof(buf), &sig) == 40 && rd16(buf) == 7 &&
 			rd16(buf + 2) == 4 && rd16(buf + 4) == 5 && !memcmp(buf + 16, ext, 12) &&
 			!memcmp(buf + 32, "xfer", 4), "sendv layout: off8 %u len8 %u",
 			rd16(buf + 2), rd16(buf + 4));
 		hs_channel_signal(r.ch);
-		REQUIRE(g_wait_sief(g, 0, r.c.relid, 1000), "hs_channel_signal did not signal");
+		REQUIRE(g_wait_sief(g, 0, r.c.relid, T_LONG), "hs_channel_signal did not signal");
 	}
 	REQUIRE(perrs(g) == 0, "protocol errors: %u", perrs(g));
 }
@@ -945,7 +946,7 @@ static void t_pending_send_guest(struct guest *g)
 		REQUIRE(p.payload_len == 1000 && p.trans_id == (uint64_t)(got - 1), "packet %d", got);
 	}
 	REQUIRE(rc == 0 && got == 3, "drained %d packets, rc %d", got, rc);
-	REQUIRE(g_wait_sief(g, 1, r.c.relid, 1000), "no space signal to the guest");
+	REQUIRE(g_wait_sief(g, 1, r.c.relid, T_LONG), "no space signal to the guest");
 	/* no pending size, no signal */
 	gr_store(r.c.out.ctl, 12, 0);
 	REQUIRE(gsend(g, &r.c, 6, 0, 99, pay, 10, false) == 1, "write into empty ring");
@@ -990,8 +991,7 @@ static void t_pending_send_host(struct guest *g)
 		}
 	}
 	REQUIRE(signalled, "the host's PendingSendSize was never crossed");
-	for (i = 0; i < 1000 && !atomic_load(&r.d[0].writable); i++)
-		g_sleep_us(100);
+	WAIT_FOR(atomic_load(&r.d[0].writable));
 	REQUIRE(atomic_load(&r.d[0].writable) == 1, "writable() %d", atomic_load(&r.d[0].writable));
 	REQUIRE(gr_load(r.c.in.ctl, 12) == 0, "PendingSendSize left set");
 	OK(hs_channel_send(r.ch, 6, 0, 77, pay, sizeof(pay)));
@@ -1026,7 +1026,7 @@ static void t_gpa_direct(struct guest *g)
 	wr32(pkt + 56, n);
 	OK(gr_write(&r.c.out, pkt, 64, &sig));
 	REQUIRE(g_signal(g, r.c.conn_id) == 0, "SignalEvent failed");
-	REQUIRE(g_wait_sief(g, 0, r.c.relid, 1000), "no completion");
+	REQUIRE(g_wait_sief(g, 0, r.c.relid, T_LONG), "no completion");
 	REQUIRE(atomic_load(&r.d[0].gpa_ok) == 1 && !atomic_load(&r.d[0].gpa_bad),
 		"device GPA-direct copy failed");
 	for (i = 0; i < n; i++)
@@ -1094,7 +1094,7 @@ static void t_raw_hooks(struct guest *g)
 	wr16(pkt + 2, 2);
 	wr16(pkt + 4, 99);		/* claims more than the ring holds */
 	OK(hs_channel_send_raw(r.ch, pkt, 16));
-	REQUIRE(g_wait_sief(g, 0, r.c.relid, 1000), "raw packet not signalled");
+	REQUIRE(g_wait_sief(g, 0, r.c.relid, T_LONG), "raw packet not signalled");
 	REQUIRE(gr_read(&r.c.in, buf, sizeof(buf), &sig) == -1, "guest accepted a lying descriptor");
 	REQUIRE(rd32(r.c.in.data + 16 + 4) == 0, "raw packet trailer");
 	REQUIRE(hs_channel_send_raw(r.ch, pkt, 12) == -1, "raw packet of 12 bytes accepted");
@@ -1106,10 +1106,7 @@ static void t_raw_hooks(struct guest *g)
 	REQUIRE(!sig, "guest would signal through the host's mask");
 	hs_channel_set_interrupt_mask(r.ch, false);
 	{
-		int i;
-
-		for (i = 0; i < 1000 && !atomic_load(&r.d[0].ready); i++)
-			g_sleep_us(100);
+		WAIT_FOR(atomic_load(&r.d[0].ready));
 		REQUIRE(atomic_load(&r.d[0].ready) == 1, "unmasking did not re-check the ring");
 	}
 }
@@ -1120,15 +1117,13 @@ static void t_rescind(struct guest *g)
 	uint8_t m[12] = { 0 }, resp[256];
 	struct hs_offer o = mkoffer(0x70, false);
 	struct hs_device *nd;
-	int i;
 
 	OK(rig_open(g, &r, true, 2, 2, 0));
 	OK(hs_device_rescind(r.hd[0]));
 	REQUIRE(hs_device_rescind(r.hd[0]) == -1, "second rescind accepted");
-	REQUIRE(g_expect(g, M_RESCIND, resp, 1000) == 12 && rd32(resp + 8) == r.c.relid,
+	REQUIRE(g_expect(g, M_RESCIND, resp, T_LONG) == 12 && rd32(resp + 8) == r.c.relid,
 		"RESCIND for relid %u", rd32(resp + 8));
-	for (i = 0; i < 1000 && !atomic_load(&r.d[0].closed); i++)
-		g_sleep_us(100);
+	WAIT_FOR(atomic_load(&r.d[0].closed));
 	REQUIRE(atomic_load(&r.d[0].closed) == 1 && !hs_channel_is_open(r.ch),
 		"rescind did not close the host side");
 	/* the guest closes (no error: the host already did), then releases */
@@ -1139,15 +1134,14 @@ static void t_rescind(struct guest *g)
 	REQUIRE(g_signal(g, r.c.conn_id) == 0, "signal to a rescinded channel refused early");
 	wr32(m, M_RELID_RELEASED);
 	REQUIRE(g_post(g, 0, g->msg_conn, m, 12) == 0, "post release");
-	for (i = 0; i < 1000 && state(g).relids_released < 1; i++)
-		g_sleep_us(100);
+	WAIT_FOR(state(g).relids_released >= 1);
 	REQUIRE(state(g).relids_released == 1, "relids_released %u", state(g).relids_released);
 	REQUIRE(g_signal(g, r.c.conn_id) == 18, "released connection still signals");
 	/* the relid is free for the next device */
 	nd = hs_device_add(g->h, &o, &dev_ops, &r.d[1]);
 	REQUIRE(nd && hs_channel_relid(hs_device_channel(nd, 0)) == r.c.relid,
 		"released relid not reused");
-	REQUIRE(g_expect(g, M_OFFER, resp, 1000) > 0 && o_relid(resp) == r.c.relid,
+	REQUIRE(g_expect(g, M_OFFER, resp, T_LONG) > 0 && o_relid(resp) == r.c.relid,
 		"hot-added offer");
 	REQUIRE(perrs(g) == 0, "protocol errors: %u", perrs(g));
 }
@@ -1156,14 +1150,12 @@ static void t_unload(struct guest *g)
 {
 	static struct rig r;
 	uint8_t m[8] = { 0 }, resp[256], o[2][240];
-	int i;
 
 	OK(rig_open(g, &r, true, 2, 2, 0));
 	wr32(m, M_UNLOAD);
 	REQUIRE(g_post(g, 0, g->msg_conn, m, 8) == 0, "post");
-	REQUIRE(g_expect(g, M_UNLOAD_RESPONSE, resp, 1000) == 8, "no UNLOAD_RESPONSE");
-	for (i = 0; i < 1000 && !atomic_load(&r.d[0].closed); i++)
-		g_sleep_us(100);
+	REQUIRE(g_expect(g, M_UNLOAD_RESPONSE, resp, T_LONG) == 8, "no UNLOAD_RESPONSE");
+	WAIT_FOR(atomic_load(&r.d[0].closed));
 	REQUIRE(state(g).version == 0 && state(g).open_channels == 0 && state(g).gpadls == 0 &&
 		state(g).unloads == 1, "state after UNLOAD");
 	REQUIRE(atomic_load(&r.d[0].closed) == 1, "UNLOAD did not close the channel");
@@ -1205,11 +1197,11 @@ static void t_hot_add(struct guest *g)
 	OK(rig_open(g, &r, true, 2, 2, 0));
 	nd = hs_device_add(g->h, &o, &dev_ops, &r.d[1]);
 	REQUIRE(nd, "hs_device_add");
-	REQUIRE(g_expect(g, M_OFFER, resp, 1000) == 196 && !memcmp(resp + 24, o.instance_guid, 16),
+	REQUIRE(g_expect(g, M_OFFER, resp, T_LONG) == 196 && !memcmp(resp + 24, o.instance_guid, 16),
 		"hot-added offer");
 	REQUIRE(hs_device_add_subchannels(r.hd[0], 2) == 2, "sub-channels not added");
 	for (i = 0; i < 2; i++) {
-		REQUIRE(g_expect(g, M_OFFER, sub[i], 1000) == 196, "sub-channel offer %d", i);
+		REQUIRE(g_expect(g, M_OFFER, sub[i], T_LONG) == 196, "sub-channel offer %d", i);
 		REQUIRE(rd16(sub[i] + 180) == i + 1 && !memcmp(sub[i] + 24, r.o[0] + 24, 16),
 			"sub-channel %d: index %u", i, rd16(sub[i] + 180));
 		REQUIRE(o_relid(sub[i]) == hs_channel_relid(hs_device_channel(r.hd[0], (unsigned)i + 1)),
@@ -1220,7 +1212,7 @@ static void t_hot_add(struct guest *g)
 	REQUIRE(st == 0 && hs_channel_subchannel_index(hs_device_channel(r.hd[0], 2)) == 2,
 		"sub-channel open");
 	REQUIRE(gsend(g, &c, 6, 1, 5, "sub", 3, true) == 1, "send on sub-channel");
-	REQUIRE(g_wait_sief(g, 3, c.relid, 1000), "sub-channel completion");
+	REQUIRE(g_wait_sief(g, 3, c.relid, T_LONG), "sub-channel completion");
 	REQUIRE(atomic_load(&r.d[0].opened) == 2, "opened() for the sub-channel");
 	REQUIRE(perrs(g) == 0, "protocol errors: %u", perrs(g));
 }
@@ -1235,15 +1227,15 @@ static void t_modify(struct guest *g)
 	wr32(m + 8, r.c.relid);
 	wr32(m + 12, 3);
 	REQUIRE(g_post(g, 0, g->msg_conn, m, 16) == 0, "post");
-	REQUIRE(g_expect(g, M_MODIFY_RESPONSE, resp, 1000) == 16 && rd32(resp + 8) == r.c.relid &&
+	REQUIRE(g_expect(g, M_MODIFY_RESPONSE, resp, T_LONG) == 16 && rd32(resp + 8) == r.c.relid &&
 		rd32(resp + 12) == 0, "MODIFYCHANNEL_RESPONSE");
 	REQUIRE(hs_channel_target_vp(r.ch) == 3, "target VP %u", hs_channel_target_vp(r.ch));
 	OK(hs_channel_send(r.ch, 6, 0, 1, "v", 1));
-	REQUIRE(g_wait_sief(g, 3, r.c.relid, 1000) && wait_irqs(g, 3, 1, 1000),
+	REQUIRE(g_wait_sief(g, 3, r.c.relid, T_LONG) && wait_irqs(g, 3, 1, T_LONG),
 		"event not on VP 3");
 	wr32(m + 12, 77);
 	REQUIRE(g_post(g, 0, g->msg_conn, m, 16) == 0, "post");
-	REQUIRE(g_expect(g, M_MODIFY_RESPONSE, resp, 1000) == 16 && rd32(resp + 12) != 0,
+	REQUIRE(g_expect(g, M_MODIFY_RESPONSE, resp, T_LONG) == 16 && rd32(resp + 12) != 0,
 		"bad VP not refused");
 	REQUIRE(perrs(g) == 1, "protocol errors: %u", perrs(g));
 }
@@ -1257,7 +1249,6 @@ static void t_monitor(struct guest *g)
 	struct gchan c;
 	uint32_t st, id;
 	bool sig;
-	int i;
 
 	memset(&d, 0, sizeof(d));
 	d.drain = true;
@@ -1274,11 +1265,10 @@ static void t_monitor(struct guest *g)
 	OK(gr_write(&c.out, pkt, 24, &sig));
 	__atomic_fetch_or((uint32_t *)(g->mon2 + 8 + (id / 32) * 8), 1u << (id % 32),
 			  __ATOMIC_SEQ_CST);
-	for (i = 0; i < 1000 && !atomic_load(&d.packets); i++)
-		g_sleep_us(100);
+	WAIT_FOR(atomic_load(&d.packets));
 	REQUIRE(atomic_load(&d.packets) == 1, "monitor trigger not seen");
 	REQUIRE(rd32(g->mon2 + 8 + (id / 32) * 8) == 0, "trigger bit not cleared by the host");
-	REQUIRE(g_wait_sief(g, 0, c.relid, 1000), "no completion");
+	REQUIRE(g_wait_sief(g, 0, c.relid, T_LONG), "no completion");
 }
 
 /* VMBus 1.1: events through the interrupt page and SIEF bit 0 */
@@ -1293,7 +1283,6 @@ static void t_legacy_int_page(struct guest *g)
 	struct gchan ch;
 	uint32_t st;
 	bool sig;
-	int i;
 
 	memset(&d, 0, sizeof(d));
 	d.drain = true;
@@ -1308,7 +1297,7 @@ static void t_legacy_int_page(struct guest *g)
 	wr32(m + 12, 2);		/* TargetVcpu: not honoured before 3.0 */
 	wr64(m + 16, gpa(ip));
 	REQUIRE(g_post(g, 0, 1, m, 40) == 0, "post");
-	REQUIRE(g_expect(g, M_VERSION_RESPONSE, r, 1000) > 0 && r[8] == 1, "1.1 refused");
+	REQUIRE(g_expect(g, M_VERSION_RESPONSE, r, T_LONG) > 0 && r[8] == 1, "1.1 refused");
 	REQUIRE(g_request_offers(g, o, 1) == 1, "offers");
 	OK(g_open(g, &ch, o_relid(o[0]), o_conn(o[0]), 2, 2, 3, NULL, &st));
 	REQUIRE(st == 0 && hs_channel_target_vp(hs_device_channel(hd, 0)) == 0,
@@ -1319,11 +1308,10 @@ static void t_legacy_int_page(struct guest *g)
 	__atomic_fetch_or((uint32_t *)(ip + 2048) + ch.relid / 32, 1u << (ch.relid % 32),
 			  __ATOMIC_SEQ_CST);
 	REQUIRE(g_signal(g, 2) == 0, "shared event connection refused");
-	for (i = 0; i < 1000 && !atomic_load(&d.packets); i++)
-		g_sleep_us(100);
+	WAIT_FOR(atomic_load(&d.packets));
 	REQUIRE(atomic_load(&d.packets) == 1, "interrupt-page signal not seen");
 	/* host -> guest: SIEF bit 0 and the interrupt page's first half */
-	REQUIRE(g_wait_sief(g, 0, 0, 1000), "SIEF bit 0 not set");
+	REQUIRE(g_wait_sief(g, 0, 0, T_LONG), "SIEF bit 0 not set");
 	REQUIRE(rd32(ip + (ch.relid / 32) * 4) & 1u << (ch.relid % 32),
 		"interrupt-page bit not set");
 	REQUIRE(!g_sief_take(g, 0, ch.relid), "per-relid SIEF bit used before 2.4");
@@ -1359,9 +1347,9 @@ static void t_faults(struct guest *g)
 	/* TRUNCATED_OFFER */
 	hs_inject(g->h, HS_FAULT_TRUNCATED_OFFER, 1);
 	REQUIRE(g_post(g, 0, g->msg_conn, m, 8) == 0, "retry");
-	len = g_expect(g, M_OFFER, r, 1000);
+	len = g_expect(g, M_OFFER, r, T_LONG);
 	REQUIRE(len > 0 && len < 196, "TRUNCATED_OFFER: offer of %d bytes", len);
-	REQUIRE(g_expect(g, M_ALLOFFERS, r, 1000) > 0, "ALLOFFERS after a truncated offer");
+	REQUIRE(g_expect(g, M_ALLOFFERS, r, T_LONG) > 0, "ALLOFFERS after a truncated offer");
 	/* BAD_RELID_OFFER: relid 0, then 2048 */
 	hs_inject(g->h, HS_FAULT_BAD_RELID_OFFER, 2);
 	REQUIRE(g_request_offers(g, o, 2) == 1 && o_relid(o[0]) == 0, "BAD_RELID_OFFER: relid 0");
@@ -1370,8 +1358,8 @@ static void t_faults(struct guest *g)
 	hs_inject(g->h, HS_FAULT_UNKNOWN_MESSAGE, 1);
 	wr32(m, M_REQUESTOFFERS);
 	REQUIRE(g_post(g, 0, g->msg_conn, m, 8) == 0, "post");
-	REQUIRE(g_recv(g, 0, r, 1000) >= 8 && rd32(r) > 29, "UNKNOWN_MESSAGE: got type %u", rd32(r));
-	REQUIRE(g_expect(g, M_OFFER, o[0], 1000) == 196 && g_expect(g, M_ALLOFFERS, r, 1000) > 0,
+	REQUIRE(g_recv(g, 0, r, T_LONG) >= 8 && rd32(r) > 29, "UNKNOWN_MESSAGE: got type %u", rd32(r));
+	REQUIRE(g_expect(g, M_OFFER, o[0], T_LONG) == 196 && g_expect(g, M_ALLOFFERS, r, T_LONG) > 0,
 		"offer after the unknown message");
 	relid = o_relid(o[0]);
 	/* GPADL_FAIL */
@@ -1405,7 +1393,7 @@ static void t_faults(struct guest *g)
 	wr32(m, M_OPEN);
 	wr32(m + 16, 0x300);
 	REQUIRE(g_post(g, 0, g->msg_conn, m, 148) == 0, "post");
-	REQUIRE(g_expect(g, M_RESCIND, r, 1000) == 12 && rd32(r + 8) == relid,
+	REQUIRE(g_expect(g, M_RESCIND, r, T_LONG) == 12 && rd32(r + 8) == relid,
 		"RESCIND_ON_OPEN: no rescind");
 	OK(g_gpadl_teardown(g, relid, 0x300));
 	wr32(m, M_RELID_RELEASED);
@@ -1460,7 +1448,7 @@ static void t_bad_messages(struct guest *g)
 	wr32(m + 16, 0xBAD);
 	wr32(m + 24, 2);
 	REQUIRE(g_post(g, 0, g->msg_conn, m, 148) == 0, "post");
-	REQUIRE(g_expect(g, M_OPEN_RESULT, r, 1000) == 20 && rd32(r + 16) != 0,
+	REQUIRE(g_expect(g, M_OPEN_RESULT, r, T_LONG) == 20 && rd32(r + 16) != 0,
 		"open with a bad GPADL not refused");
 	REQUIRE(g_quiet(g, 0, 20), "answer to a malformed message");
 	REQUIRE(perrs(g) == e + 9 + 3 + 2, "%u protocol errors, expected %u", perrs(g) - e, 14);
