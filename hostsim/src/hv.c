@@ -536,8 +536,9 @@ void hs_signal_guest(struct hs_host *h, struct hs_channel *ch)
 					  __ATOMIC_SEQ_CST);
 		bit = 0;
 	}
+	/* counted first: a guest that sees the bit sees the count */
+	__atomic_fetch_add(&ch->stats.host_signals, 1, __ATOMIC_SEQ_CST);
 	__atomic_fetch_or((uint32_t *)area + bit / 32, 1u << (bit % 32), __ATOMIC_SEQ_CST);
-	__atomic_fetch_add(&ch->stats.host_signals, 1, __ATOMIC_RELAXED);
 	raise_sint(h, vp, sint);
 }
 

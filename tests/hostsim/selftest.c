@@ -848,7 +848,9 @@ static void t_ring_roundtrip(struct guest *g)
 	WAIT_FOR(atomic_load(&r.d[0].packets) >= 6);
 	REQUIRE(atomic_load(&r.d[0].packets) == 6, "device got %u packets",
 		atomic_load(&r.d[0].packets));
-	g_sleep_ms(10);
+	/* the completions are written, and their signal has been delivered */
+	WAIT_FOR((hs_channel_stats(r.ch, &st), st.packets_out == 6));
+	REQUIRE(g_wait_sief(g, 2, r.c.relid, T_LONG), "no signal for the completions");
 	hs_channel_stats(r.ch, &st);
 	REQUIRE(st.packets_in == 6 && st.packets_out == 6, "stats in %llu out %llu",
 		(unsigned long long)st.packets_in, (unsigned long long)st.packets_out);
