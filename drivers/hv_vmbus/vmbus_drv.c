@@ -204,7 +204,7 @@ static const struct lis_platform *lis_pick_platform(void)
 		pr_info("hv_vmbus: using the test platform \"%s\"\n", lis_test_plat->name);
 		return lis_test_plat;
 	}
-	pr_info("hv_vmbus: not running on Hyper-V and no test platform is loaded\n");
+	/* lis_vmbus_detect() has said why, in one line */
 	return ERR_PTR(-ENODEV);
 }
 
