@@ -1,0 +1,54 @@
+#!/usr/bin/env bash
+# SPDX-License-Identifier: GPL-2.0
+#
+# mkinitramfs.sh KREL VMLINUZ OUT: the VM rung's initramfs, an uncompressed
+# newc cpio (no decompression under TCG):
+#   /init, /bin/lisvm-agent          tests/vm/guest/
+#   /bin/busybox                     busybox-static (applets linked at boot)
+#   /bin/lis-kexec                   out/vm/lis-kexec
+#   /lib/lis/*.ko                    every module built in out/KREL/
+#   /lib/lis/test/*.ko               the test-only modules (the bridge)
+#   /boot/vmlinuz, /boot/initrd.cpio the same kernel and this tree without
+#                                    /boot, for kexec
+# Everything comes from the build outputs; nothing is copied by hand.
+set -euo pipefail
+TOP=$(cd "$(dirname "$0")/../.." && pwd)
+OUT=${OUT:-$TOP/out}
+[ $# -eq 3 ] || { echo "usage: mkinitramfs.sh KREL VMLINUZ OUT" >&2; exit 2; }
+KREL=$1 VMLINUZ=$2 DEST=$3
+
+BUSYBOX=$(command -v busybox || true)
+[ -n "$BUSYBOX" ] || { echo "mkinitramfs: busybox-static is not installed" >&2; exit 1; }
+if ldd "$BUSYBOX" >/dev/null 2>&1; then
+	echo "mkinitramfs: $BUSYBOX is dynamically linked; install busybox-static" >&2
+	exit 1
+fi
+
+root=$(mktemp -d)
+trap 'rm -rf "$root"' EXIT
+mkdir -p "$root"/{bin,lib/lis/test,boot,proc,sys,dev,tmp}
+install -m 0755 "$TOP/tests/vm/guest/init" "$root/init"
+install -m 0755 "$TOP/tests/vm/guest/lisvm-agent" "$root/bin/lisvm-agent"
+install -m 0755 "$BUSYBOX" "$root/bin/busybox"
+install -m 0755 "$OUT/vm/lis-kexec" "$root/bin/lis-kexec"
+n=0
+for ko in "$OUT/$KREL"/*.ko; do
+	[ -e "$ko" ] || continue
+	install -m 0644 "$ko" "$root/lib/lis/"
+	n=$((n + 1))
+done
+[ "$n" -gt 0 ] || { echo "mkinitramfs: no modules in $OUT/$KREL" >&2; exit 1; }
+for ko in "$OUT/vm/$KREL"/test-modules/*.ko; do
+	[ -e "$ko" ] && install -m 0644 "$ko" "$root/lib/lis/test/"
+done
+
+pack() {
+	(cd "$root" && find . -mindepth 1 | LC_ALL=C sort |
+		cpio -o -H newc -R 0:0 --quiet)
+}
+pack > "$DEST.inner"
+install -m 0644 "$VMLINUZ" "$root/boot/vmlinuz"
+mv "$DEST.inner" "$root/boot/initrd.cpio"
+pack > "$DEST.tmp"
+mv "$DEST.tmp" "$DEST"
+echo "initramfs: $DEST ($(du -k "$DEST" | cut -f1) KiB, $n modules + $(find "$root/lib/lis/test" -name '*.ko' | wc -l) test modules)"
