@@ -320,7 +320,7 @@ int g_contact(struct guest *g, uint32_t version, uint32_t conn, uint32_t target_
 	st = g_post(g, 0, conn, m, sizeof(m));
 	if (st)
 		return (int)st;
-	len = g_recv(g, target_vp, resp, 1000);
+	len = g_recv(g, target_vp, resp, 5000);
 	if (len < 16 || rd32(resp) != M_VERSION_RESPONSE) {
 		struct hs_vmbus_state hst;
 
@@ -372,7 +372,7 @@ int g_request_offers(struct guest *g, uint8_t offers[][240], int max)
 	if (post_msg(g, m, sizeof(m)))
 		return -1;
 	for (;;) {
-		len = g_recv(g, g->msg_vp, buf, 1000);
+		len = g_recv(g, g->msg_vp, buf, 5000);
 		if (len < 8) {
 			g_fail(g, "offers: no ALLOFFERS_DELIVERED");
 			return -1;
@@ -424,7 +424,7 @@ int g_gpadl_ranges(struct guest *g, uint32_t relid, uint32_t handle, const uint8
 
 	if (gpadl_send(g, relid, handle, ranges, len, count))
 		return -1;
-	if (g_expect(g, M_GPADL_CREATED, r, 1000) < 20)
+	if (g_expect(g, M_GPADL_CREATED, r, 5000) < 20)
 		return -1;
 	if (rd32(r + 8) != relid || rd32(r + 12) != handle) {
 		g_fail(g, "GPADL_CREATED for relid %u handle %#x, expected %u %#x", rd32(r + 8),
@@ -458,7 +458,7 @@ int g_gpadl_teardown(struct guest *g, uint32_t relid, uint32_t handle)
 	wr32(m, M_GPADL_TEARDOWN);
 	wr32(m + 8, relid);
 	wr32(m + 12, handle);
-	if (post_msg(g, m, sizeof(m)) || g_expect(g, M_GPADL_TORNDOWN, r, 1000) < 12)
+	if (post_msg(g, m, sizeof(m)) || g_expect(g, M_GPADL_TORNDOWN, r, 5000) < 12)
 		return -1;
 	if (rd32(r + 8) != handle) {
 		g_fail(g, "GPADL_TORNDOWN for %#x, expected %#x", rd32(r + 8), handle);
@@ -502,7 +502,7 @@ int g_open(struct guest *g, struct gchan *c, uint32_t relid, uint32_t conn_id,
 	wr32(m + 24, out_pages);
 	if (user_data)
 		memcpy(m + 28, user_data, 120);
-	if (post_msg(g, m, sizeof(m)) || g_expect(g, M_OPEN_RESULT, r, 1000) < 20)
+	if (post_msg(g, m, sizeof(m)) || g_expect(g, M_OPEN_RESULT, r, 5000) < 20)
 		return -1;
 	if (rd32(r + 8) != relid || rd32(r + 12) != (relid ^ 0x5a5a)) {
 		g_fail(g, "OPENCHANNEL_RESULT relid %u openid %#x", rd32(r + 8), rd32(r + 12));
