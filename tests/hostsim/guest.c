@@ -247,7 +247,7 @@ int g_recv(struct guest *g, uint32_t vp, uint8_t *buf, unsigned int timeout_ms)
 		len = take_slot(g, vp, buf);
 		if (len >= 0)
 			return len;
-		if (elapsed_ms(&t0) > (long)timeout_ms)
+		if (elapsed_ms(&t0) >= (long)timeout_ms)
 			return -1;
 		nap();
 	}

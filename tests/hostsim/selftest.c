@@ -1522,6 +1522,97 @@ static void t_blocking_device(struct guest *g)
 		got, atomic_load(&d.errors));
 }
 
+/* a small deterministic generator for the random checks */
+static uint64_t rnd_state = 0x9E3779B97F4A7C15ull;
+
+static uint32_t rnd(void)
+{
+	rnd_state ^= rnd_state << 13;
+	rnd_state ^= rnd_state >> 7;
+	rnd_state ^= rnd_state << 17;
+	return (uint32_t)(rnd_state >> 16);
+}
+
+/* wait until the host has handled everything posted so far, dropping what
+ * it answered: hv_sock connect requests are refused with the endpoint
+ * echoed, which makes a unique marker */
+static int sync_host(struct guest *g)
+{
+	uint8_t m[40] = { 0 }, r[256];
+	uint32_t tag = rnd();
+
+	wr32(m, M_TL_CONNECT);
+	memcpy(m + 8, "hostsim-sync", 12);
+	wr32(m + 20, tag);
+	if (g_post(g, 0, g->msg_conn, m, sizeof(m)))
+		return -1;
+	do
+		if (g_recv(g, 0, r, T_LONG) < 0)
+			return -1;
+	while (rd32(r) != M_TL_RESULT || memcmp(r + 8, m + 8, 16));
+	return 0;
+}
+
+/* random guest messages and ring bytes: counted, never a crash, and the
+ * host still answers afterwards */
+static void t_random_input(struct guest *g)
+{
+	static const uint32_t types[] = { 3, 5, 7, 8, 9, 11, 13, 14, 16, 21, 22, 0, 1, 99 };
+	static struct rig r;
+	uint8_t m[240], buf[256], *mem;
+	struct hs_packet p;
+	uint32_t i, k, len;
+	bool sig;
+
+	OK(rig_open(g, &r, false, 2, 2, 0));
+	mem = g_alloc(g, 4);
+	for (i = 0; i < 3000; i++) {
+		for (k = 0; k < sizeof(m); k += 4)
+			wr32(m + k, rnd());
+		wr32(m, types[rnd() % (sizeof(types) / sizeof(types[0]))]);
+		wr32(m + 4, 0);
+		if (rnd() % 2)		/* a relid that exists */
+			wr32(m + 8, r.c.relid + rnd() % 2);
+		if (rnd() % 4 == 0)	/* a PFN that is guest RAM */
+			wr64(m + 28, (gpa(mem) >> 12) + rnd() % 4);
+		if (rd32(m) == M_INITIATE_CONTACT || rd32(m) == M_UNLOAD)
+			wr32(m, M_REQUESTOFFERS);	/* keep the connection */
+		len = rnd() % 241;
+		while (g_post(g, 0, g->msg_conn, m, len) == 19)
+			g_sleep_us(200);
+		while (g_recv(g, 0, buf, 0) >= 0)
+			;
+	}
+	/* random bytes in the guest->host ring, and random indices */
+	for (i = 0; i < 200; i++) {
+		for (k = 0; k < r.c.out.size; k += 4)
+			wr32(r.c.out.data + k, rnd() % 3 ? rnd() : 0x00020006u);
+		gr_store(r.c.out.ctl, 0, (rnd() % 3 ? rnd() % r.c.out.size : rnd()) & ~7u);
+		while (hs_channel_recv(r.ch, &p) > 0)
+			;
+		if (i % 20 == 0) {	/* reopen, so the ring is read again */
+			uint32_t st;
+
+			OK(sync_host(g));
+			OK(g_close(g, &r.c));
+			OK(g_open(g, &r.c, r.c.relid, r.c.conn_id, 2, 2, 0, NULL, &st));
+			REQUIRE(st == 0, "reopen after garbage: status %#x", st);
+		}
+	}
+	REQUIRE(perrs(g) > 100, "only %u protocol errors for random input", perrs(g));
+	/* still a working host */
+	OK(g_close(g, &r.c));
+	{
+		uint32_t st;
+
+		OK(g_open(g, &r.c, r.c.relid, r.c.conn_id, 2, 2, 0, NULL, &st));
+		REQUIRE(st == 0, "final reopen");
+		g_pkt(m, 6, 0, 7, "alive", 5);
+		OK(gr_write(&r.c.out, m, 24, &sig));
+		REQUIRE(hs_channel_recv(r.ch, &p) == 1 && p.trans_id == 7, "ring after garbage");
+	}
+}
+
 /* many threads at once: signals, MSR reads and ring traffic */
 struct hammer {
 	struct guest *g;
@@ -1650,6 +1741,7 @@ int main(void)
 	run("legacy_interrupt_page", t_legacy_int_page);
 	run("fault_injection", t_faults);
 	run("malformed_channel_messages", t_bad_messages);
+	run("random_guest_input", t_random_input);
 	run("device_blocking_in_its_callback", t_blocking_device);
 	run("concurrent_guest_calls", t_threads);
 	return failures ? 1 : 0;
