@@ -15,15 +15,14 @@ set -euo pipefail
 TOP=$(cd "$(dirname "$0")/.." && pwd)
 OUT=${OUT:-$TOP/out}
 export OUT LIS_TOP=$TOP LC_ALL=C
-KT=$OUT/bench/kabi
+mkdir -p "$OUT/bench"
+KT=$(mktemp -d "$OUT/bench/kabi.XXXXXX")
+trap '[ -n "${KABI_KEEP-}" ] || rm -rf "$KT"' EXIT
 # shellcheck source=tests/kabi/lib.sh
 . "$TOP/tests/kabi/lib.sh"
 # shellcheck source=scripts/buildlib.sh
 . "$TOP/scripts/buildlib.sh"
-rm -rf "$KT"
-mkdir -p "$KT"
 build_tools || { echo "bench kabi: cannot build lis-kabi" >&2; exit 1; }
-LK=$OUT/tools/lis-kabi
 
 tree_releases() {
 	local d

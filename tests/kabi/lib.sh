@@ -1,20 +1,22 @@
 # SPDX-License-Identifier: GPL-2.0
-# shellcheck shell=bash
+# shellcheck shell=bash disable=SC2034 # its variables are for the scripts that source it
 #
 # Fixtures for the lis-kabi rung and benchmark (sourced): the tool builds,
 # the Kbuild test module, synthetic modules (tests/kabi/mkmod.c), and
-# generated roots with several kernels.  Everything lands under $KT
-# (default $OUT/tests/kabi).
+# generated roots with several kernels.  Everything lands under $KT, a
+# directory of its own per run (others may run the same rung in the same
+# tree at the same time), tools included ($KT/build/tools).
 KABI_TOP=${LIS_TOP:-$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)}
 KABI_OUT=${OUT:-$KABI_TOP/out}
 KT=${KT:-$KABI_OUT/tests/kabi}
 MKMOD=$KT/mkmod
-# shellcheck disable=SC2034 # used by the scripts that source this file
+LK_SAN=$KT/build/tools/lis-kabi-san
+LK=$KT/build/tools/lis-kabi
 RHEL_SYMVERS=$KABI_TOP/tests/data/kabi/Module.symvers-3.10.0-1160.el7.gz
 
-# build_tools: lis-kabi (plain and sanitized) and mkmod
+# build_tools: lis-kabi (plain and sanitized) and mkmod, under $KT/build
 build_tools() {
-	make -s -C "$KABI_TOP/tools/lis-kabi" OUT="$KABI_OUT" all sanitize >/dev/null &&
+	make -s -C "$KABI_TOP/tools/lis-kabi" OUT="$KT/build" all sanitize >/dev/null &&
 		mkdir -p "$KT" &&
 		cc -std=gnu11 -Wall -Wextra -Werror -O2 -o "$MKMOD" "$KABI_TOP/tests/kabi/mkmod.c"
 }

@@ -11,25 +11,26 @@
 set -euo pipefail
 . "$(dirname "$0")/../lib.sh"
 cd "$TOP"
-KT=$OUT/tests/kabi
+# a directory of our own: other sessions may run this rung at the same time
+mkdir -p "$OUT/tests"
+KT=$(mktemp -d "$OUT/tests/kabi.XXXXXX")
+trap '[ -n "${KABI_KEEP-}" ] || rm -rf "$KT"' EXIT
 # shellcheck source=tests/kabi/lib.sh
 . "$TOP/tests/kabi/lib.sh"
 # shellcheck source=scripts/buildlib.sh
 . "$TOP/scripts/buildlib.sh"
-rm -rf "$KT"
-mkdir -p "$KT"
 export LC_ALL=C
 export ASAN_OPTIONS=detect_leaks=1:exitcode=99 UBSAN_OPTIONS=print_stacktrace=1:exitcode=98
 
 check lis_kabi_builds_with_gcc_werror_and_sanitizers build_tools
 builds_with_clang() { make -s -C tools/lis-kabi CC=clang OUT="$KT/clang" all >/dev/null; }
 check lis_kabi_builds_with_clang_werror builds_with_clang
-if [ ! -x "$OUT/tools/lis-kabi-san" ] || [ ! -x "$MKMOD" ]; then
+if [ ! -x "$LK_SAN" ] || [ ! -x "$MKMOD" ]; then
 	fail lis_kabi "the build failed; nothing else can run"
 	exit 0
 fi
-K=$OUT/tools/lis-kabi-san
-KPLAIN=$OUT/tools/lis-kabi
+K=$LK_SAN
+KPLAIN=$LK
 
 # expect RC CMD...: CMD exits RC (stdout in $KT/stdout, stderr in $KT/stderr)
 # and no sanitizer spoke

@@ -5,18 +5,21 @@
 # symvers / kABI list reader.  Seeds are generated here: synthetic modules
 # of the 3.10 and 6.1 layouts, gzip and xz copies, and heads of real symvers
 # files.  FUZZ_SECONDS (default 20) sets each run's length; a crash leaves
-# its input in out/tests/fuzz-kabi/.
+# its input in out/tests/fuzz-kabi.*/ (kept when a run fails).
 set -euo pipefail
 . "$(dirname "$0")/../lib.sh"
 cd "$TOP"
-F=$OUT/tests/fuzz-kabi
 SECS=${FUZZ_SECONDS:-20}
-rm -rf "$F"
+# a directory of our own: other sessions may run this rung at the same time
+mkdir -p "$OUT/tests"
+F=$(mktemp -d "$OUT/tests/fuzz-kabi.XXXXXX")
+failed=0
+trap '[ "$failed" = 1 ] || [ -n "${KABI_KEEP-}" ] || rm -rf "$F"' EXIT
 mkdir -p "$F/elf" "$F/symvers"
 
-build_fuzzers() { make -s -C tools/lis-kabi OUT="$OUT" fuzz >/dev/null; }
+build_fuzzers() { make -s -C tools/lis-kabi OUT="$F/build" fuzz >/dev/null; }
 check fuzz_targets_build_with_clang_libfuzzer build_fuzzers
-[ -x "$OUT/tools/fuzz/kabi-elf-fuzz" ] || exit 0
+[ -x "$F/build/tools/fuzz/kabi-elf-fuzz" ] || exit 0
 
 make_seeds() {
 	local mk=$F/mkmod
@@ -39,10 +42,12 @@ check fuzz_seed_corpora_generated make_seeds
 fuzz() {
 	local name=$1 maxlen=$2
 	mkdir -p "$F/$name-crashes"
-	if ! "$OUT/tools/fuzz/kabi-$name-fuzz" -max_total_time="$SECS" -max_len="$maxlen" \
+	if ! "$F/build/tools/fuzz/kabi-$name-fuzz" -max_total_time="$SECS" -max_len="$maxlen" \
 		-rss_limit_mb=2048 -timeout=10 -print_final_stats=1 \
 		-artifact_prefix="$F/$name-crashes/" "$F/$name" > "$F/$name.log" 2>&1; then
 		grep -E 'ERROR|SUMMARY|runtime error|deadly' "$F/$name.log" | head -n 10
+		echo "inputs and log kept in $F"
+		failed=1
 		return 1
 	fi
 }
