@@ -120,6 +120,9 @@ struct hs_device_ops {
 	/* optional: a send that failed because the ring was full can now
 	 * succeed (the guest freed the space hostsim asked for) */
 	void (*writable)(struct hs_channel *ch);
+	/* optional: hs_destroy() is freeing the device (its threads are
+	 * stopped); free the model's private state */
+	void (*release)(struct hs_device *dev);
 };
 
 struct hs_offer {
@@ -248,5 +251,120 @@ struct hs_channel_stats {
 					 * PendingSendSize was crossed */
 };
 void hs_channel_stats(struct hs_channel *ch, struct hs_channel_stats *st);
+
+/* ---- storvsp: a simulated SCSI controller or IDE accelerator (§4) ---------
+ *
+ * One storvsp is one VMBus device (class SCSI or IDE) with its LUNs.  It
+ * speaks the storvsc protocol on the primary channel (BEGIN_INITIALIZATION,
+ * QUERY_PROTOCOL_VERSION, QUERY_PROPERTIES, END_INITIALIZATION,
+ * CREATE_SUB_CHANNELS) and carries EXECUTE_SRB on every channel.  Disks live
+ * in memory or in a file.  Every object below stays valid until hs_destroy()
+ * (which also frees them); all functions are thread-safe.  See
+ * docs/hostsim.md for the behaviour the model chose where Hyper-V's is not
+ * documented. */
+struct hs_storvsp;
+struct hs_lun;
+
+#define HS_STORVSP_VERSION(maj, min)	((uint16_t)((maj) << 8 | (min)))
+
+struct hs_storvsp_config {
+	bool ide;			/* IDE accelerator class instead of SCSI */
+	/* instance GUID (wire order); all zero: one is made up (unique in
+	 * the process, not stable across runs).  IDE: bytes 4-5 are set to
+	 * ide_target, where Linux reads the target number. */
+	uint8_t instance_guid[16];
+	uint8_t ide_path, ide_target;	/* IDE: offer properties (§4.1) */
+	/* accepted protocol versions (HS_STORVSP_VERSION), 0-terminated;
+	 * NULL: 6.2, 6.0, 5.1.  Anything else gets REVISION_MISMATCH. */
+	const uint16_t *versions;
+	uint16_t max_channels;		/* QUERY_PROPERTIES MaxChannelCount */
+	bool multi_channel;		/* properties Flags bit 0 */
+	uint32_t max_transfer_bytes;	/* 0: 256 KiB */
+	bool monitored;			/* offer with MonitorAllocated */
+	/* don't send ENUMERATE_BUS when a LUN is added, removed or resized */
+	bool no_enumerate_on_change;
+};
+
+struct hs_lun_config {
+	uint8_t path, target, lun;	/* SRB PathId / TargetId / Lun */
+	uint64_t blocks;		/* size; a file given with 0 keeps its size */
+	uint32_t block_size;		/* logical block: 512 (0) or 4096 */
+	uint8_t physical_exponent;	/* logical blocks per physical = 2^n */
+	const char *file;		/* backing file (created, sized); NULL: memory */
+	bool read_only;			/* writes fail with DATA PROTECT */
+	bool write_through;		/* caching page WCE = 0 */
+	bool no_unmap;			/* no thin provisioning (LBPME/LBPU 0) */
+	bool rotational;		/* VPD B1 rotation rate unreported (else 1 = SSD) */
+	const char *serial;		/* VPD 0x80; NULL: made from the address */
+};
+
+struct hs_storvsp *hs_storvsp_add(struct hs_host *h, const struct hs_storvsp_config *cfg);
+struct hs_device *hs_storvsp_device(struct hs_storvsp *sv);
+/* a LUN; after END_INITIALIZATION this is a hot add (ENUMERATE_BUS is
+ * sent).  NULL if the address is taken or the backing cannot be made. */
+struct hs_lun *hs_storvsp_lun_add(struct hs_storvsp *sv, const struct hs_lun_config *cfg);
+/* hot remove: later commands to it get SrbStatus INVALID_LUN; the data
+ * stays readable through hs_lun_read/hs_lun_checksum */
+int hs_lun_remove(struct hs_lun *lun);
+/* online resize: the next command gets UNIT ATTENTION 2A/09 (capacity data
+ * has changed), and ENUMERATE_BUS is sent */
+int hs_lun_resize(struct hs_lun *lun, uint64_t blocks);
+uint64_t hs_lun_blocks(struct hs_lun *lun);
+/* the host's view of the disk bytes (no SCSI involved) */
+int hs_lun_read(struct hs_lun *lun, uint64_t offset, void *buf, size_t len);
+int hs_lun_write(struct hs_lun *lun, uint64_t offset, const void *buf, size_t len);
+/* SHA-256 of the whole disk (what `sha256sum /dev/sdX` prints in the
+ * guest); hex: 65 bytes, NUL-terminated, may be NULL */
+int hs_lun_checksum(struct hs_lun *lun, uint8_t digest[32], char *hex);
+/* send ENUMERATE_BUS (11) or REMOVE_DEVICE (2) on the primary channel now */
+int hs_storvsp_notify(struct hs_storvsp *sv, uint32_t operation);
+
+struct hs_storvsp_stats {
+	uint16_t version;		/* negotiated protocol version; 0: none */
+	bool initialized;		/* END_INITIALIZATION completed */
+	uint32_t subchannels;		/* offered by CREATE_SUB_CHANNELS */
+	uint64_t requests;		/* vstor packets received */
+	uint64_t srbs, srbs_on_subchannels;
+	uint64_t reads, writes, bytes_read, bytes_written;
+	uint64_t syncs, unmaps, resets;
+	uint64_t check_conditions;	/* CHECK CONDITION completions */
+	uint64_t bad_requests;		/* malformed or out-of-order guest requests */
+	uint64_t enumerates;		/* ENUMERATE_BUS/REMOVE_DEVICE sent */
+	uint64_t faults;		/* injected faults carried out */
+	uint32_t delayed_pending;	/* delayed completions not yet sent */
+	uint32_t version_refusals;	/* QUERY_PROTOCOL_VERSION answered REVISION_MISMATCH */
+};
+void hs_storvsp_stats(struct hs_storvsp *sv, struct hs_storvsp_stats *st);
+
+/* storvsp fault injection: the next `count` requests that match (operation,
+ * and for EXECUTE_SRB the CDB opcode and LUN) misbehave as `kind` says. */
+enum hs_storvsp_fault_kind {
+	HS_SV_CHECK_CONDITION = 1,	/* not executed; CHECK CONDITION + sense */
+	HS_SV_BUSY,			/* not executed; ScsiStatus BUSY (0x08) */
+	HS_SV_SRB_STATUS,		/* not executed; SrbStatus = srb_status */
+	HS_SV_DELAY,			/* executed; completion after delay_ms */
+	HS_SV_DROP,			/* executed; no completion ever */
+	HS_SV_SHORT_REPLY,		/* completion payload cut to `length` bytes */
+	HS_SV_WRONG_OPERATION,		/* completion Operation = `operation` */
+	HS_SV_UNKNOWN_TID,		/* completion with TransactionId ^ tid_xor */
+	HS_SV_NTSTATUS,			/* completion Status = `status` */
+};
+struct hs_storvsp_fault {
+	enum hs_storvsp_fault_kind kind;
+	unsigned int count;		/* 0 disarms faults of this kind */
+	uint32_t match_operation;	/* vstor Operation; 0: EXECUTE_SRB (3) */
+	int match_cdb;			/* CDB[0] to match; -1: any */
+	struct hs_lun *match_lun;	/* NULL: any */
+	uint8_t sense_key, asc, ascq;	/* CHECK_CONDITION */
+	uint8_t srb_status;		/* SRB_STATUS */
+	uint32_t delay_ms;		/* DELAY */
+	uint32_t length;		/* SHORT_REPLY (0: 8 bytes) */
+	uint32_t operation;		/* WRONG_OPERATION (0: EXECUTE_SRB) */
+	uint64_t tid_xor;		/* UNKNOWN_TID (0: all ones) */
+	uint32_t status;		/* NTSTATUS (0: 0xC0000001) */
+	/* malformed-reply kinds: send the correct completion afterwards too */
+	bool then_real;
+};
+int hs_storvsp_inject(struct hs_storvsp *sv, const struct hs_storvsp_fault *f);
 
 #endif /* HOSTSIM_H */

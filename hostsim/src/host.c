@@ -382,6 +382,9 @@ void hs_destroy(struct hs_host *h)
 	if (!h)
 		return;
 	hs_stop(h);
+	for (d = h->devices; d; d = d->next)
+		if (d->ops && d->ops->release)
+			d->ops->release(d);
 	hs_gpadl_drop_all(h);
 	for (ch = h->channels; ch; ch = nch) {
 		nch = ch->next_all;

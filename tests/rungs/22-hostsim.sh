@@ -11,7 +11,7 @@ cd "$TOP"
 B=$OUT/hostsim
 log=$OUT/logs/hostsim-build.log
 mkdir -p "$OUT/logs"
-if make -s -C hostsim -j"$(getconf _NPROCESSORS_ONLN 2>/dev/null || echo 2)" selftest-asan >"$log" 2>&1; then
+if make -s -C hostsim -j"$(getconf _NPROCESSORS_ONLN 2>/dev/null || echo 2)" selftest-asan models-asan >"$log" 2>&1; then
 	pass hostsim:build
 else
 	sed 's/^/    /' "$log" | tail -n 20
@@ -38,4 +38,17 @@ if [ "$rc" -eq 0 ]; then
 else
 	grep -vE '^(PASS|FAIL|SKIP) ' "$out" | sed 's/^/    /' | tail -n 30
 	fail hostsim:selftest_asan_ubsan_clean "self-test exited with status $rc"
+fi
+
+# the device models (storvsp, netvsp) against their own raw guests
+out=$B/models-asan.out
+rc=0
+ASAN_OPTIONS=detect_leaks=1:abort_on_error=0 UBSAN_OPTIONS=print_stacktrace=1 \
+	timeout 90 "$B/asan/hostsim-models" >"$out" 2>&1 || rc=$?
+grep -E '^(PASS|FAIL|SKIP) ' "$out" || true
+if [ "$rc" -eq 0 ]; then
+	pass hostsim:models_asan_ubsan_clean
+else
+	grep -vE '^(PASS|FAIL|SKIP) ' "$out" | sed 's/^/    /' | tail -n 30
+	fail hostsim:models_asan_ubsan_clean "model self-test exited with status $rc"
 fi

@@ -1,0 +1,87 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * Host->guest packets that did not fit in the ring.  A model that keeps
+ * answering while the guest is slow to drain its inbound ring queues the
+ * packets here, in order, and sends them from its writable() callback: the
+ * guest sees back-pressure, never a lost or reordered completion.
+ */
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "internal.h"
+#include "model.h"
+
+struct hs_outpkt {
+	struct hs_outpkt *next;
+	uint16_t type, flags;
+	uint64_t tid;
+	uint32_t ext_len, len;
+	uint8_t buf[];			/* ext_len bytes of extended header, then data */
+};
+
+static int try_send(struct hs_channel *ch, const struct hs_outpkt *p)
+{
+	return hs_channel_sendv(ch, p->type, p->flags, p->tid, p->ext_len ? p->buf : NULL,
+				p->ext_len, p->buf + p->ext_len, p->len);
+}
+
+int hs_outq_send(struct hs_outq *q, struct hs_channel *ch, uint16_t type, uint16_t flags,
+		 uint64_t tid, const void *ext, uint32_t ext_len, const void *data, uint32_t len)
+{
+	struct hs_outpkt *p;
+
+	if (!q->head && hs_channel_sendv(ch, type, flags, tid, ext, ext_len, data, len) == 0)
+		return 0;
+	p = hs_zalloc(sizeof(*p) + ext_len + len);
+	p->type = type;
+	p->flags = flags;
+	p->tid = tid;
+	p->ext_len = ext_len;
+	p->len = len;
+	if (ext_len)
+		memcpy(p->buf, ext, ext_len);
+	if (len)
+		memcpy(p->buf + ext_len, data, len);
+	if (q->tail)
+		q->tail->next = p;
+	else
+		q->head = p;
+	q->tail = p;
+	q->n++;
+	return 1;
+}
+
+bool hs_outq_flush(struct hs_outq *q, struct hs_channel *ch)
+{
+	struct hs_outpkt *p;
+
+	while ((p = q->head) && try_send(ch, p) == 0) {
+		q->head = p->next;
+		if (!q->head)
+			q->tail = NULL;
+		q->n--;
+		free(p);
+	}
+	return !q->head;
+}
+
+void hs_outq_clear(struct hs_outq *q)
+{
+	struct hs_outpkt *p;
+
+	while ((p = q->head)) {
+		q->head = p->next;
+		free(p);
+	}
+	q->tail = NULL;
+	q->n = 0;
+}
+
+uint64_t hs_now_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
+}
