@@ -30,11 +30,11 @@ MODULE_PARM_DESC(timeout_ms, "how long to wait for the host to answer (0: 10000 
 struct lis_vmbus *lis_vmbus_conn;
 
 /* provided by a test-only module (the VM rung's bridge); looked up at load.
- * That module is loaded before us, so it cannot link to lis_vmbus_isr():
- * we hand it our interrupt entry through its lis_vmbus_test_isr pointer
+ * That module is loaded before us, so it cannot link to us: we hand it our
+ * interrupt entry and kexec/crash handlers through its lis_vmbus_test_hooks
  * (both declared in lis/vmbus.h). */
 static const struct lis_platform *lis_test_plat;
-static void (**lis_test_isr)(struct lis_vmbus *vmbus, unsigned int cpu);
+static struct lis_vmbus_test_hooks *lis_test_hooks;
 
 static const struct lis_platform *lis_plat;
 static struct tasklet_struct *lis_tasklets;
@@ -88,10 +88,7 @@ static void env_channel_rescinded(void *env, struct lis_channel *ch)
 
 static void env_timer_message(void *env, unsigned int cpu)
 {
-#ifdef HAVE_HV_STIMER_LEGACY_INIT
-	if (lis_plat == &lis_hyperv_platform)
-		hv_stimer0_isr();
-#endif
+	lis_timer_message(cpu);
 }
 
 static u32 env_cpu_to_vp(void *env, unsigned int cpu)
@@ -120,11 +117,8 @@ static int lis_cpu_online(unsigned int cpu)
 {
 	int ret = lis_vmbus_cpu_up(lis_vmbus_conn, cpu);
 
-#ifdef HAVE_HV_STIMER_LEGACY_INIT
-	/* the built-in stimer0 delivers through our SINT when not direct */
-	if (!ret && lis_plat == &lis_hyperv_platform)
-		hv_stimer_legacy_init(cpu, LIS_VMBUS_SINT);
-#endif
+	if (!ret)
+		lis_timer_cpu_online(cpu, env_cpu_to_vp(NULL, cpu));
 	return ret;
 }
 
@@ -137,10 +131,7 @@ static int lis_cpu_offline(unsigned int cpu)
 		    lis_vmbus_cpu_busy(lis_vmbus_conn, cpu))
 			return -EBUSY;
 	}
-#ifdef HAVE_HV_STIMER_LEGACY_INIT
-	if (lis_plat == &lis_hyperv_platform)
-		hv_stimer_legacy_cleanup(cpu);
-#endif
+	lis_timer_cpu_offline(cpu);
 	lis_vmbus_cpu_down(lis_vmbus_conn, cpu);
 	return 0;
 }
@@ -150,9 +141,7 @@ static int lis_cpu_offline(unsigned int cpu)
 #ifdef HAVE_HV_SETUP_KEXEC_HANDLER
 static void lis_kexec_handler(void)
 {
-#ifdef HAVE_HV_STIMER_ALLOC_BOOL
-	hv_stimer_global_cleanup();
-#endif
+	lis_timer_stop_all();
 	lis_vmbus_unload_polled(lis_vmbus_conn);
 }
 #endif
@@ -163,6 +152,12 @@ static void lis_crash_handler(struct pt_regs *regs)
 	lis_vmbus_unload_polled(lis_vmbus_conn);
 }
 #endif
+
+/* a test platform's kexec and crash paths (the kernel's hooks are Hyper-V's) */
+static void lis_test_unload(void)
+{
+	lis_vmbus_unload_polled(lis_vmbus_conn);
+}
 
 /* after every device was shut down, one CPU, interrupts off */
 static void lis_syscore_shutdown(void)
@@ -192,15 +187,15 @@ static const struct lis_platform *lis_pick_platform(void)
 	/* no Hyper-V: a test platform, if one was loaded; never with Hyper-V */
 	lis_test_plat = symbol_get(lis_vmbus_test_platform);
 	if (lis_test_plat) {
-		lis_test_isr = symbol_get(lis_vmbus_test_isr);
-		if (!lis_test_isr) {
-			pr_err("hv_vmbus: the test platform \"%s\" has no lis_vmbus_test_isr; not loading\n",
+		lis_test_hooks = symbol_get(lis_vmbus_test_hooks);
+		if (!lis_test_hooks) {
+			pr_err("hv_vmbus: the test platform \"%s\" has no lis_vmbus_test_hooks; not loading\n",
 			       lis_test_plat->name);
 			symbol_put(lis_vmbus_test_platform);
 			lis_test_plat = NULL;
 			return ERR_PTR(-ENODEV);
 		}
-		WRITE_ONCE(*lis_test_isr, lis_vmbus_isr);
+		WRITE_ONCE(lis_test_hooks->isr, lis_vmbus_isr);
 		pr_info("hv_vmbus: using the test platform \"%s\"\n", lis_test_plat->name);
 		return lis_test_plat;
 	}
@@ -210,11 +205,11 @@ static const struct lis_platform *lis_pick_platform(void)
 
 static void lis_put_test_platform(void)
 {
-	if (lis_test_isr) {
-		WRITE_ONCE(*lis_test_isr, NULL);
-		symbol_put(lis_vmbus_test_isr);
+	if (lis_test_hooks) {
+		WRITE_ONCE(lis_test_hooks->isr, NULL);
+		symbol_put(lis_vmbus_test_hooks);
 	}
-	lis_test_isr = NULL;
+	lis_test_hooks = NULL;
 	if (lis_test_plat)
 		symbol_put(lis_vmbus_test_platform);
 	lis_test_plat = NULL;
@@ -254,6 +249,9 @@ static int __init lis_vmbus_init(void)
 	ret = lis_vmbus_create(&cfg, &lis_vmbus_conn);
 	if (ret)
 		goto free_queues;
+	ret = lis_timer_init(lis_plat);
+	if (ret)
+		goto destroy;
 
 	lis_hp.online = lis_cpu_online;
 	lis_hp.offline = lis_cpu_offline;
@@ -273,6 +271,9 @@ static int __init lis_vmbus_init(void)
 #ifdef HAVE_HV_SETUP_CRASH_HANDLER
 		hv_setup_crash_handler(lis_crash_handler);
 #endif
+	} else if (lis_test_hooks) {
+		WRITE_ONCE(lis_test_hooks->kexec, lis_test_unload);
+		WRITE_ONCE(lis_test_hooks->crash, lis_test_unload);
 	}
 	register_syscore_ops(&lis_syscore);
 	pr_info("hv_vmbus: LIS %s (%s) on %s, VMBus %u.%u\n", LIS_VERSION, LIS_FAMILY,
@@ -285,6 +286,7 @@ cpus_down:
 	flush_workqueue(lis_offer_wq);
 	lis_bus_remove_all();
 	lis_cpuhp_remove(&lis_hp);
+	lis_timer_exit();
 destroy:
 	flush_workqueue(lis_msg_wq);
 	flush_workqueue(lis_offer_wq);
@@ -314,6 +316,9 @@ static void __exit lis_vmbus_exit(void)
 #ifdef HAVE_HV_SETUP_CRASH_HANDLER
 		hv_remove_crash_handler();
 #endif
+	} else if (lis_test_hooks) {
+		WRITE_ONCE(lis_test_hooks->kexec, NULL);
+		WRITE_ONCE(lis_test_hooks->crash, NULL);
 	}
 	/* drivers close their channels as their devices go */
 	flush_workqueue(lis_offer_wq);
@@ -321,6 +326,7 @@ static void __exit lis_vmbus_exit(void)
 	lis_vmbus_disconnect(lis_vmbus_conn);
 	WRITE_ONCE(lis_unloading, true);
 	lis_cpuhp_remove(&lis_hp);
+	lis_timer_exit();
 	flush_workqueue(lis_msg_wq);
 	flush_workqueue(lis_offer_wq);
 	for (cpu = 0; cpu < nr_cpu_ids; cpu++)

@@ -21,6 +21,14 @@ int lis_bus_add_channel(struct lis_channel *ch);
 void lis_bus_remove_channel(struct lis_channel *ch);
 void lis_bus_remove_all(void);
 
+/* timer.c */
+int lis_timer_init(const struct lis_platform *plat);
+void lis_timer_cpu_online(unsigned int cpu, u32 vp);
+void lis_timer_cpu_offline(unsigned int cpu);
+void lis_timer_message(unsigned int cpu);
+void lis_timer_stop_all(void);
+void lis_timer_exit(void);
+
 /* vmbus_drv.c */
 extern struct lis_vmbus *lis_vmbus_conn;
 

@@ -26,6 +26,7 @@
 #define LIS_HV_VENDOR_EDX			0x76482074u	/* "t Hv" */
 
 /* CPUID 0x40000003 EAX (partition privileges, group A) */
+#define LIS_HV_PRIV_TIME_REF_COUNT	(1u << 1)
 #define LIS_HV_PRIV_SYNIC_MSRS		(1u << 2)
 #define LIS_HV_PRIV_SYNTIMER_MSRS		(1u << 3)
 #define LIS_HV_PRIV_HYPERCALL_MSRS		(1u << 5)
@@ -48,6 +49,18 @@
 #define LIS_HV_MSR_SIMP			0x40000083u
 #define LIS_HV_MSR_EOM			0x40000084u
 #define LIS_HV_MSR_SINT0			0x40000090u
+
+#define LIS_HV_MSR_STIMER0_CONFIG	0x400000B0u
+#define LIS_HV_MSR_STIMER0_COUNT	0x400000B1u
+
+/* synthetic timer configuration (STIMERn_CONFIG; TLFS "Synthetic Timers") */
+#define LIS_HV_STIMER_ENABLE		(1ull << 0)
+#define LIS_HV_STIMER_PERIODIC		(1ull << 1)
+#define LIS_HV_STIMER_LAZY		(1ull << 2)
+#define LIS_HV_STIMER_AUTO_ENABLE	(1ull << 3)
+#define LIS_HV_STIMER_DIRECT_MODE	(1ull << 12)
+#define LIS_HV_STIMER_SINT_SHIFT	16
+#define LIS_HV_STIMER_FREQUENCY		10000000u	/* 100 ns ticks */
 
 #define LIS_HV_SCONTROL_ENABLE		(1ull << 0)
 #define LIS_HV_SIMP_ENABLE			(1ull << 0)	/* also SIEFP */
