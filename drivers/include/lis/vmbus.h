@@ -233,10 +233,19 @@ int lis_channel_ring_state(const struct lis_channel *ch, bool outbound,
 /* ---- test backends (the VM rung's bridge): a module loaded before
  *      hv_vmbus exports both symbols below; hv_vmbus takes them with
  *      symbol_get() when it is not on Hyper-V.  That module cannot link to
- *      hv_vmbus, so hv_vmbus stores lis_vmbus_isr in lis_vmbus_test_isr
- *      before set_handler and clears it after clear_handler. ---- */
+ *      hv_vmbus, and it stands in for the kernel's Hyper-V hooks, so
+ *      hv_vmbus fills in the hooks: isr before set_handler (cleared after
+ *      clear_handler); kexec and crash while connected, as it registers
+ *      hv_setup_kexec_handler/hv_setup_crash_handler on Hyper-V.  The test
+ *      module calls kexec() in the kexec path once the devices are shut
+ *      down, and crash() when the kernel panics. ---- */
+struct lis_vmbus_test_hooks {
+	void (*isr)(struct lis_vmbus *vmbus, unsigned int cpu);
+	void (*kexec)(void);
+	void (*crash)(void);
+};
 extern const struct lis_platform lis_vmbus_test_platform;
-extern void (*lis_vmbus_test_isr)(struct lis_vmbus *vmbus, unsigned int cpu);
+extern struct lis_vmbus_test_hooks lis_vmbus_test_hooks;
 int lis_vmbus_register_test_platform(const struct lis_platform *plat);
 void lis_vmbus_unregister_test_platform(const struct lis_platform *plat);
 
