@@ -106,14 +106,18 @@ say vm:bridge_loads "$why"
 BR='$(ls -d /sys/bus/pci/drivers/lis_vmbus_bridge/0000:*)'
 
 # guest CLOCK_MONOTONIC against the host's clock (hostsim's reference
-# counter, read through the bridge) across a sleep; prints the ratio x1000
+# counter, read through the bridge) across a sleep: RATIO = guest/host x1000
+# (no subshells around vm_run: it keeps state)
 clock_ratio() {
+	RATIO=0
 	vm_run 30 "t=$BR/lisvm_time; cat \$t; sleep 3; cat \$t"
-	[ "$VM_RC" = 0 ] || { echo 0; return; }
-	printf '%s' "$VM_OUT" | awk 'NF == 2 { g[n] = $1; h[n++] = $2 }
-		END { if (n != 2 || h[1] == h[0]) print 0; else printf "%d\n", (g[1] - g[0]) * 1000 / (h[1] - h[0]) }'
+	[ "$VM_RC" = 0 ] || return
+	printf '%s' "$VM_OUT" | sed 's/^/    guest_ns host_ns: /'
+	RATIO=$(printf '%s' "$VM_OUT" | awk '$0 ~ /^[0-9]+ [0-9]+$/ { g[n] = $1; h[n++] = $2 }
+		END { if (n != 2 || h[1] == h[0]) print 0; else printf "%.0f\n", (g[1] - g[0]) * 1000 / (h[1] - h[0]) }')
 }
-RATIO0=$(clock_ratio)
+clock_ratio
+RATIO0=$RATIO
 
 vm_run 90 'insmod /lib/lis/hv_vmbus.ko; echo "insmod-rc=$?"; dmesg | grep "hv_vmbus:"'
 printf '%s' "$VM_OUT" | grep -E 'hv_vmbus: (using|LIS)' | detail
@@ -140,37 +144,38 @@ say vm:lsmod "$why"
 
 # ---- the offered devices in sysfs ----
 # dev_check NAME: the device's directory and the in-tree attribute set,
-# compared with what hostsim offered
+# compared with what hostsim offered; DEV_WHY says what is wrong (empty: ok)
 dev_check() {
 	local n=$1 relid want_alias a v
 	local -A got=()
+	DEV_WHY=
 	relid=$(host_relid "$n")
-	[ -n "$relid" ] || { echo "hostsim has no offered device $n"; return; }
+	[ -n "$relid" ] || { DEV_WHY="hostsim has no offered device $n"; return; }
 	vm_run 30 "cd /sys/bus/vmbus/devices/${INST[$n]} && for f in *; do [ -f \"\$f\" ] && echo \"\$f=\$(cat \"\$f\" 2>&1 | head -n 1)\"; done"
-	[ "$VM_RC" = 0 ] || { echo "no /sys/bus/vmbus/devices/${INST[$n]}"; return; }
+	[ "$VM_RC" = 0 ] || { DEV_WHY="no /sys/bus/vmbus/devices/${INST[$n]}"; return; }
 	while IFS='=' read -r a v; do
 		[ -n "$a" ] && got[$a]=$v
 	done <<< "$VM_OUT"
 	want_alias="vmbus:$(guid_wire_hex "${CLASS[$n]}")"
-	[ "${got[class_id]-}" = "{${CLASS[$n]}}" ] || { echo "class_id ${got[class_id]-missing}, offered {${CLASS[$n]}}"; return; }
-	[ "${got[device_id]-}" = "{${INST[$n]}}" ] || { echo "device_id ${got[device_id]-missing}, offered {${INST[$n]}}"; return; }
-	[ "${got[id]-}" = "$relid" ] || { echo "id ${got[id]-missing}, hostsim's relid $relid"; return; }
-	[ "${got[modalias]-}" = "$want_alias" ] || { echo "modalias ${got[modalias]-missing}, want $want_alias"; return; }
-	[ "${got[uevent]-}" = "MODALIAS=$want_alias" ] || { echo "uevent ${got[uevent]-missing}"; return; }
-	[ "${got[state]-}" = 0 ] || { echo "state ${got[state]-missing} of a channel nobody opened"; return; }
+	[ "${got[class_id]-}" = "{${CLASS[$n]}}" ] || { DEV_WHY="class_id ${got[class_id]-missing}, offered {${CLASS[$n]}}"; return; }
+	[ "${got[device_id]-}" = "{${INST[$n]}}" ] || { DEV_WHY="device_id ${got[device_id]-missing}, offered {${INST[$n]}}"; return; }
+	[ "${got[id]-}" = "$relid" ] || { DEV_WHY="id ${got[id]-missing}, hostsim's relid $relid"; return; }
+	[ "${got[modalias]-}" = "$want_alias" ] || { DEV_WHY="modalias ${got[modalias]-missing}, want $want_alias"; return; }
+	[ "${got[uevent]-}" = "MODALIAS=$want_alias" ] || { DEV_WHY="uevent ${got[uevent]-missing}"; return; }
+	[ "${got[state]-}" = 0 ] || { DEV_WHY="state ${got[state]-missing} of a channel nobody opened"; return; }
 	if ! [[ ${got[channel_vp_mapping]-} =~ ^$relid:([0-9]+)$ ]] || [ "${BASH_REMATCH[1]}" -ge "$VM_SMP" ]; then
-		echo "channel_vp_mapping ${got[channel_vp_mapping]-missing}, want $relid:<cpu>"
+		DEV_WHY="channel_vp_mapping ${got[channel_vp_mapping]-missing}, want $relid:<cpu>"
 		return
 	fi
 	for a in monitor_id numa_node driver_override; do
-		[ -n "${got[$a]+set}" ] || { echo "no $a attribute"; return; }
+		[ -n "${got[$a]+set}" ] || { DEV_WHY="no $a attribute"; return; }
 	done
 	# the in-tree ring attributes; a channel that is not open has no
 	# rings, and reading them fails, as in-tree
 	for a in out_intr_mask out_read_index out_write_index out_read_bytes_avail out_write_bytes_avail \
 		 in_intr_mask in_read_index in_write_index in_read_bytes_avail in_write_bytes_avail; do
-		[ -n "${got[$a]+set}" ] || { echo "no $a attribute"; return; }
-		[[ ${got[$a]} == *"read error"* ]] || { echo "$a reads '${got[$a]}' on a closed channel"; return; }
+		[ -n "${got[$a]+set}" ] || { DEV_WHY="no $a attribute"; return; }
+		[[ ${got[$a]} == *"read error"* ]] || { DEV_WHY="$a reads '${got[$a]}' on a closed channel"; return; }
 	done
 }
 
@@ -182,26 +187,30 @@ wait_dev() {
 	[ "$VM_RC" = 0 ]
 }
 
-# the guest's vmbus devices are exactly these instances
+# the guest's vmbus devices are exactly these instances (SET_WHY)
 dev_set() {
 	local want got
 	want=$(printf '%s\n' "$@" | sort | tr '\n' ' ')
 	vm_run 30 'ls /sys/bus/vmbus/devices'
 	got=$(printf '%s' "$VM_OUT" | tr -s ' \t' '\n' | grep . | sort | tr '\n' ' ')
-	[ "$want" = "$got" ] || echo "devices: $got; want $want"
+	SET_WHY=
+	[ "$want" = "$got" ] || SET_WHY="devices: $got; want $want"
 }
 
 for n in dev-a dev-b; do wait_dev "${INST[$n]}" present; done
-say vm:sysfs:device_set "$(dev_set "${INST[dev-a]}" "${INST[dev-b]}")"
+dev_set "${INST[dev-a]}" "${INST[dev-b]}"
+say vm:sysfs:device_set "$SET_WHY"
 for n in dev-a dev-b; do
-	say "vm:sysfs:$n:in_tree_attributes" "$(dev_check "$n")"
+	dev_check "$n"
+	say "vm:sysfs:$n:in_tree_attributes" "$DEV_WHY"
 done
 
 # ---- timekeeping ----
 vm_run 30 'cat /sys/devices/system/clocksource/clocksource0/current_clocksource'
 CS1=$VM_OUT
 say vm:timekeeping:clocksource_unchanged "$([ -n "$CS0" ] && [ "$CS0" = "$CS1" ] || echo "clocksource was '${CS0%$'\n'}', now '${CS1%$'\n'}'")"
-RATIO1=$(clock_ratio)
+clock_ratio
+RATIO1=$RATIO
 echo "    guest/host time over 3 s: ${RATIO0}/1000 before hv_vmbus, ${RATIO1}/1000 after; clocksource ${CS1%$'\n'}"
 why=
 [ "$RATIO1" -ge 980 ] && [ "$RATIO1" -le 1020 ] || why="guest monotonic time ran at $RATIO1/1000 of host time"
@@ -212,7 +221,7 @@ say vm:timekeeping:monotonic_tracks_host "$why"
 why=
 r=$(vm_ctl offer dev-c "${CLASS[dev-c]}" "${INST[dev-c]}") || why="hostsim-vm offer: $r"
 [ -z "$why" ] && { wait_dev "${INST[dev-c]}" present || why="the hot-added device did not appear within 15 s"; }
-[ -z "$why" ] && why=$(dev_check dev-c)
+[ -z "$why" ] && { dev_check dev-c; why=$DEV_WHY; }
 say vm:hot_add "$why"
 
 why=
@@ -220,13 +229,13 @@ rel0=$(vm_state relids_released)
 vm_ctl rescind dev-b >/dev/null || why="hostsim-vm rescind failed"
 [ -z "$why" ] && { wait_dev "${INST[dev-b]}" absent || why="the rescinded device is still there after 15 s"; }
 [ -z "$why" ] && { vm_wait "relids_released>=$((rel0 + 1))" 10000 >/dev/null || why="hostsim saw no RELID_RELEASED"; }
-[ -z "$why" ] && why=$(dev_set "${INST[dev-a]}" "${INST[dev-c]}")
+[ -z "$why" ] && { dev_set "${INST[dev-a]}" "${INST[dev-c]}"; why=$SET_WHY; }
 say vm:rescind "$why"
 
 why=
 r=$(vm_ctl offer dev-b "${CLASS[dev-b]}" "${INST[dev-b]}") || why="hostsim-vm offer: $r"
 [ -z "$why" ] && { wait_dev "${INST[dev-b]}" present || why="the re-offered device did not appear within 15 s"; }
-[ -z "$why" ] && why=$(dev_check dev-b)
+[ -z "$why" ] && { dev_check dev-b; why=$DEV_WHY; }
 say vm:reoffer "$why"
 
 # ---- unload and reload ----
@@ -247,7 +256,7 @@ vm_run 90 'insmod /lib/lis/hv_vmbus.ko'
 for n in dev-a dev-b dev-c; do
 	[ -z "$why" ] && { wait_dev "${INST[$n]}" present || why="$n did not come back"; }
 done
-[ -z "$why" ] && why=$(dev_check dev-c)
+[ -z "$why" ] && { dev_check dev-c; why=$DEV_WHY; }
 say vm:reload "$why"
 
 # ---- the bridge's view: SynIC MSRs on their own CPU, nothing faulted ----
@@ -303,7 +312,7 @@ if [ -z "$why" ]; then
 	for n in dev-a dev-b dev-c; do
 		[ -z "$why" ] && { wait_dev "${INST[$n]}" present || why="$n is missing in the new kernel"; }
 	done
-	[ -z "$why" ] && why=$(dev_check dev-a)
+	[ -z "$why" ] && { dev_check dev-a; why=$DEV_WHY; }
 else
 	why="skipped: no new kernel"
 fi

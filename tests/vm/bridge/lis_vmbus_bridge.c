@@ -9,9 +9,11 @@
  * per-CPU mailbox in BAR2 and a doorbell, and the caller spins for the
  * answer (hv_vmbus makes these calls in atomic context too).  The host's
  * "raise vector v on VP n" arrives as MSI-X vector n; the handler calls
- * lis_vmbus_isr() on the CPU of VP n.  The table is exported as
+ * hv_vmbus's ISR on the CPU of VP n.  The table is exported as
  * lis_vmbus_test_platform, which hv_vmbus looks up when it is not on
- * Hyper-V.  On real Hyper-V this module refuses to load.
+ * Hyper-V; hv_vmbus hands back its ISR and its kexec and crash handlers
+ * through lis_vmbus_test_hooks (this module is loaded first and cannot link
+ * to hv_vmbus).  On real Hyper-V this module refuses to load.
  *
  * The bridge also does what the kernel's built-in Hyper-V code does at boot
  * on a real host: it sets the guest OS id and enables the hypercall page.
@@ -27,6 +29,9 @@
 #include <linux/timekeeping.h>
 #include <linux/gfp.h>
 #include <linux/rcupdate.h>
+#include <linux/reboot.h>
+#include <linux/panic_notifier.h>
+#include <linux/string.h>
 #include <asm/processor.h>
 #include <asm/cpufeature.h>
 #include <lis/vmbus.h>
@@ -266,17 +271,17 @@ const struct lis_platform lis_vmbus_test_platform = {
 };
 EXPORT_SYMBOL_GPL(lis_vmbus_test_platform);
 
-/* hv_vmbus's interrupt entry: we are loaded first and cannot link to it,
- * so hv_vmbus stores it here while it uses us */
-void (*lis_vmbus_test_isr)(struct lis_vmbus *vmbus, unsigned int cpu);
-EXPORT_SYMBOL_GPL(lis_vmbus_test_isr);
+/* hv_vmbus's interrupt entry and kexec/crash handlers: we are loaded
+ * first and cannot link to it, so hv_vmbus stores them here */
+struct lis_vmbus_test_hooks lis_vmbus_test_hooks;
+EXPORT_SYMBOL_GPL(lis_vmbus_test_hooks);
 
 /* ---- host -> guest interrupts ---- */
 
 static void lisvm_deliver(struct lisvm_bridge *br, unsigned int cpu)
 {
 	struct lis_vmbus *vmbus = READ_ONCE(br->vmbus);
-	void (*isr)(struct lis_vmbus *vmbus, unsigned int cpu) = READ_ONCE(lis_vmbus_test_isr);
+	void (*isr)(struct lis_vmbus *vmbus, unsigned int cpu) = READ_ONCE(lis_vmbus_test_hooks.isr);
 
 	if (vmbus && isr)
 		isr(vmbus, cpu);
@@ -520,6 +525,48 @@ static void lisvm_remove(struct pci_dev *pdev)
 	lisvm_probed = false;
 }
 
+/*
+ * kexec and crash: what the kernel's Hyper-V machine hooks do on a real
+ * host.  kernel_kexec() announces itself to the reboot notifiers as
+ * SYS_RESTART "kexec reboot", then shuts the devices down, last-registered
+ * first: the vmbus devices before this PCI device.  So our shutdown is
+ * where hv_vmbus's kexec handler runs, as hv_machine_shutdown() runs it.
+ */
+static bool lisvm_kexec;
+
+static int lisvm_reboot(struct notifier_block *nb, unsigned long action, void *data)
+{
+	if (action == SYS_RESTART && data && !strcmp(data, "kexec reboot"))
+		WRITE_ONCE(lisvm_kexec, true);
+	return NOTIFY_DONE;
+}
+
+static struct notifier_block lisvm_reboot_nb = {
+	.notifier_call = lisvm_reboot,
+};
+
+static void lisvm_shutdown(struct pci_dev *pdev)
+{
+	void (*kexec)(void) = READ_ONCE(lis_vmbus_test_hooks.kexec);
+
+	if (READ_ONCE(lisvm_kexec) && kexec)
+		kexec();
+}
+
+/* a panic: other CPUs are stopped; the handler polls for the answer */
+static int lisvm_panic(struct notifier_block *nb, unsigned long event, void *data)
+{
+	void (*crash)(void) = READ_ONCE(lis_vmbus_test_hooks.crash);
+
+	if (crash)
+		crash();
+	return NOTIFY_DONE;
+}
+
+static struct notifier_block lisvm_panic_nb = {
+	.notifier_call = lisvm_panic,
+};
+
 static const struct pci_device_id lisvm_ids[] = {
 	{ PCI_DEVICE(0x1af4, 0x1110) },
 	{ 0 },
@@ -531,6 +578,7 @@ static struct pci_driver lisvm_driver = {
 	.id_table = lisvm_ids,
 	.probe = lisvm_probe,
 	.remove = lisvm_remove,
+	.shutdown = lisvm_shutdown,
 	.dev_groups = lisvm_groups,
 };
 
@@ -561,11 +609,15 @@ static int __init lisvm_init(void)
 		pr_err(LISVM_NAME ": no usable ivshmem-doorbell device (1af4:1110)\n");
 		return -ENODEV;
 	}
+	register_reboot_notifier(&lisvm_reboot_nb);
+	atomic_notifier_chain_register(&panic_notifier_list, &lisvm_panic_nb);
 	return 0;
 }
 
 static void __exit lisvm_exit(void)
 {
+	atomic_notifier_chain_unregister(&panic_notifier_list, &lisvm_panic_nb);
+	unregister_reboot_notifier(&lisvm_reboot_nb);
 	pci_unregister_driver(&lisvm_driver);
 }
 
