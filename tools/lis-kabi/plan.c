@@ -472,7 +472,8 @@ static void decide(struct plan *p, struct kern *k)
 	k->fit = "none";
 	k->build = -1;
 	if (k->nlinks == 0) {
-		set_reason(k, "no build of ours for another kernel is installed");
+		set_reason(k, p->nbuilds ? "no usable build of ours for another kernel"
+				       : "no build of ours is installed");
 		return;
 	}
 	if (mixed && kept == k->nlinks) {
