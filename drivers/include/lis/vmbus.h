@@ -246,7 +246,5 @@ struct lis_vmbus_test_hooks {
 };
 extern const struct lis_platform lis_vmbus_test_platform;
 extern struct lis_vmbus_test_hooks lis_vmbus_test_hooks;
-int lis_vmbus_register_test_platform(const struct lis_platform *plat);
-void lis_vmbus_unregister_test_platform(const struct lis_platform *plat);
 
 #endif /* LIS_VMBUS_H */
