@@ -41,7 +41,7 @@ boot_tools() {
 
 # trial_arm KVER...: a fallback entry per kernel, the fallback as default, one trial boot
 trial_arm() {
-	local k way entry fb title img first=""
+	local tag k way entry fb title img first=""
 	way=$(boot_tools)
 	if [ "$way" = none ]; then
 		say "  trial boot: not armed (no grub2-reboot/grub2-set-default in this root); the new drivers are the default"
@@ -87,9 +87,10 @@ trial_arm() {
 
 # trial_commit: the new drivers are healthy: their entries become the default
 trial_commit() {
-	local k way entry
+	local tag k way entry
 	[ -r "$(rp "$LIS_TRIAL")" ] || return 0
-	while read -r _ k way; do
+	while read -r tag k way; do
+		[ "$tag" = kernel ] || continue
 		case $way in
 		bls)
 			entry=$(bls_entry_of "$k") || continue
@@ -108,9 +109,10 @@ trial_commit() {
 
 # trial_disarm: remove fallback entries (uninstall, rollback)
 trial_disarm() {
-	local k way entry
+	local tag k way entry
 	[ -r "$(rp "$LIS_TRIAL")" ] || return 0
-	while read -r _ k way; do
+	while read -r tag k way; do
+		[ "$tag" = kernel ] || continue
 		case $way in
 		bls) entry=$(bls_entry_of "$k") && rm -f "$(rp "${entry%.conf}-lisfallback.conf")" ;;
 		grubby) run_in_root grubby --remove-kernel "/boot/vmlinuz-$k" --initrd "$(initramfs_image "$k").lis-prev" || true ;;
@@ -146,9 +148,10 @@ health_problems() {
 fallback_to_intree() {
 	local k=$1 n f conf=""
 	while read -r n; do
+		[ -n "$n" ] || continue
 		f=$(find "$(rp "/lib/modules/$k/kernel")" -name "$n.ko*" -print -quit 2>/dev/null)
 		[ -n "$f" ] && conf+="install $n /sbin/insmod ${f#"$LIS_ROOT"}"$'\n'
-	done < <(lis_modules_of "$k")
+	done <<< "$(lis_modules_of "$k")"
 	mkdir -p "$(rp /run/modprobe.d)" && printf '%s' "$conf" > "$(rp /run/modprobe.d/lis-fallback.conf)"
 	log "fallback boot of $k: $(printf '%s' "$conf" | wc -l) modules sent to the in-tree files"
 }

@@ -36,6 +36,7 @@ gate_kernel() {
 	set=" $(for m in $2; do module_key "$m"; done | paste -sd' ') "
 	crit=" $(critical_modules | sort -u | paste -sd' ') "
 	while read -r u; do
+		[ -n "$u" ] || continue
 		case $set in *" $u "*) continue ;; esac
 		case $crit in
 		*" $u "*)
@@ -47,7 +48,7 @@ gate_kernel() {
 			return 0
 		fi
 		echo "block $u"
-	done < <(intree_vmbus_users "$kver")
+	done <<< "$(intree_vmbus_users "$kver")"
 	return 0
 }
 

@@ -61,6 +61,7 @@ in_lis_dir() {
 lis_modules_of() {
 	local n m d
 	while read -r n; do
+		[ -n "$n" ] || continue
 		for d in $LIS_MODULE_DIRS; do
 			for m in "$(rp "/lib/modules/$1/$d")/$n.ko"*; do
 				if [ -e "$m" ]; then
@@ -69,7 +70,7 @@ lis_modules_of() {
 				fi
 			done
 		done
-	done < <(lis_module_names)
+	done <<< "$(lis_module_names)"
 }
 
 # depmod_kernel KVER: rebuild the module index of one kernel in the root
@@ -161,6 +162,7 @@ verify_initramfs() {
 	fi
 	if [ "$mode" = ours ]; then
 		while read -r n; do
+			[ -n "$n" ] || continue
 			p=$(resolve_module "$u" "$kver" "$n")
 			rp_=$(resolve_module "$LIS_ROOT" "$kver" "$n")
 			if [ -z "$p" ]; then
@@ -169,14 +171,15 @@ verify_initramfs() {
 			if ! in_lis_dir "$p" || ! in_lis_dir "$rp_"; then
 				log "verify $kver: $n loads from $p in the image ($rp_ in the root), not from LIS"; bad=1; continue
 			fi
-			if ! cmp -s "$u/lib/modules/$kver/$p" "$(rp "/lib/modules/$kver/$rp_")" &&
-				! cmp -s "$u/usr/lib/modules/$kver/$p" "$(rp "/lib/modules/$kver/$rp_")"; then
+			if ! cmp -s "$u/lib/modules/$kver/$p" "$(rp_file "/lib/modules/$kver/$rp_")" &&
+				! cmp -s "$u/usr/lib/modules/$kver/$p" "$(rp_file "/lib/modules/$kver/$rp_")"; then
 				log "verify $kver: $n in the image differs from /lib/modules/$kver/$rp_"; bad=1
 			fi
-		done < <(lis_modules_of "$kver")
+		done <<< "$(lis_modules_of "$kver")"
 		while read -r n; do
+			[ -n "$n" ] || continue
 			[ -n "$(resolve_module "$u" "$kver" "$n")" ] && { log "verify $kver: blocked module $n is in the image"; bad=1; }
-		done < <(blocked_modules_of "$kver")
+		done <<< "$(blocked_modules_of "$kver")"
 		# the modules that will load must resolve against this kernel's exports
 		if symvers=$(kernel_symvers "$kver"); then
 			local sv=$u/.symvers
@@ -199,9 +202,10 @@ verify_initramfs() {
 		fi
 	else
 		while read -r n; do
+			[ -n "$n" ] || continue
 			p=$(resolve_module "$u" "$kver" "$n")
 			[ -n "$p" ] && in_lis_dir "$p" && { log "verify $kver: LIS module $p is still in the image"; bad=1; }
-		done < <(lis_module_names)
+		done <<< "$(lis_module_names)"
 	fi
 	rm -rf "$u"
 	[ "$bad" -eq 0 ] && log "verify $kver: $img is good ($mode)"

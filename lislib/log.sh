@@ -78,3 +78,16 @@ lis_version() {
 	done
 	echo unknown
 }
+
+# readlines NAME TEXT: the non-empty lines of TEXT into array NAME.  The
+# library avoids process substitution: package scriptlets run in roots
+# without /proc (and so without /dev/fd).
+readlines() {
+	local -n _lines=$1
+	local _l
+	_lines=()
+	while IFS= read -r _l; do
+		[ -n "$_l" ] && _lines+=("$_l")
+	done <<< "$2"
+	return 0
+}

@@ -19,19 +19,21 @@ medium_rpms() {
 medium_kmods() {
 	local f kver fam
 	while read -r f; do
+		[ -n "$f" ] || continue
 		case ${f##*/} in kmod-lis-*) ;; *) continue ;; esac
 		kver=$(rpm_field "$f" '[%{PROVIDES}\n]' | sed -n 's/^lis-kmod(\(.*\))$/\1/p' | head -n 1)
 		fam=$(rpm_field "$f" '[%{PROVIDES}\n]' | sed -n 's/^lis-family(\(.*\))$/\1/p' | head -n 1)
 		[ -n "$kver" ] && printf '%s %s %s\n' "$kver" "$fam" "$f"
-	done < <(medium_rpms "$1")
+	done <<< "$(medium_rpms "$1")"
 }
 
 # medium_package DIR NAME: the newest file of package NAME on the medium
 medium_package() {
 	local f best=""
 	while read -r f; do
+		[ -n "$f" ] || continue
 		[ "$(rpm_field "$f" '%{NAME}')" = "$2" ] && best=$f
-	done < <(medium_rpms "$1")
+	done <<< "$(medium_rpms "$1")"
 	[ -n "$best" ] && printf '%s\n' "$best"
 }
 
@@ -132,11 +134,12 @@ undo_rpm_transaction() {
 		journal_has package-was "$n " || run rpm_root -e --nodeps "$n" || ok=1
 	done
 	while read -r n; do
+		[ -n "$n" ] || continue
 		f=$(rp "/var/lib/lis/packages/${n%% *}.rpm")
 		now=$(installed_version "${n%% *}")
 		[ "$now" = "${n#* }" ] && continue
 		if [ -e "$f" ]; then want+=("$f"); else log "cannot restore ${n%% *} ${n#* }: no saved package"; ok=1; fi
-	done < <(journal_get package-was)
+	done <<< "$(journal_get package-was)"
 	[ ${#want[@]} -eq 0 ] || run rpm_root -U --oldpackage --replacepkgs --nodeps "${want[@]}" || ok=1
 	rm -f "$(rp /var/lib/lis/packages)"/*.rpm.new
 	return "$ok"
@@ -162,12 +165,14 @@ remove_payload() {
 	m=$(rp /var/lib/lis/manifest)
 	[ -r "$m" ] || return 0
 	while read -r f; do
+		[ -n "$f" ] || continue
 		[ -f "$(rp "$f")" ] || [ -L "$(rp "$f")" ] && run rm -f "$(rp "$f")"
-	done < <(sed -n "s|^file $name ||p" "$m")
+	done <<< "$(sed -n "s|^file $name ||p" "$m")"
 	# then the directories that were ours and are now empty, deepest first
 	while read -r f; do
+		[ -n "$f" ] || continue
 		if [ -d "$(rp "$f")" ]; then rmdir "$(rp "$f")" 2>/dev/null || true; fi
-	done < <(sed -n "s|^file $name ||p" "$m" | sort -r)
+	done <<< "$(sed -n "s|^file $name ||p" "$m" | sort -r)"
 	sed -i -e "/^package $name /d" -e "/^file $name /d" "$m"
 }
 
@@ -216,7 +221,7 @@ pkg_scriptlet() {
 		weak_modules_run --add-modules "${files[@]}" || warn "weak-modules could not link LIS for compatible kernels"
 		depmod_kernel "$arg" || warn "depmod failed for $arg"
 		images_deferred && return 0
-		mapfile -t kernels < <({ echo "$arg"; weak_linked_kernels; } | sort -u)
+		readlines kernels "$({ echo "$arg"; weak_linked_kernels; } | sort -u)"
 		;;
 	kmod-preun)
 		[ "$count" = 0 ] || return 0
@@ -228,13 +233,13 @@ pkg_scriptlet() {
 		;;
 	kmod-postun)
 		[ "$count" = 0 ] || return 0
-		mapfile -t kernels < <(cat "/var/lib/lis/postun-$arg" 2>/dev/null || echo "$arg")
+		readlines kernels "$(cat "/var/lib/lis/postun-$arg" 2>/dev/null || echo "$arg")"
 		rm -f "/var/lib/lis/postun-$arg"
 		for k in "${kernels[@]}"; do depmod_kernel "$k" || warn "depmod failed for $k"; done
 		images_deferred && return 0
 		;;
 	dkms-post)
-		mapfile -t kernels < <(installed_kernels)
+		readlines kernels "$(installed_kernels)"
 		for k in "${kernels[@]}"; do
 			kernel_build_dir "$k" >/dev/null || continue
 			dkms_build_kernel "$arg" "$k" || true
@@ -243,7 +248,7 @@ pkg_scriptlet() {
 		;;
 	dkms-preun)
 		[ "$count" = 0 ] || return 0
-		mapfile -t kernels < <(dkms_installed_kernels)
+		readlines kernels "$(dkms_installed_kernels)"
 		dkms_remove_all "$arg" || warn "dkms remove failed"
 		images_deferred && return 0
 		;;

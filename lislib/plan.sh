@@ -52,18 +52,20 @@ plan_kernel() {
 	else
 		# the exact build first, then the newest kABI-compatible build of the family
 		while read -r kv kf file; do
+			[ -n "$kv" ] || continue
 			[ "${kf:-}" = "$fam" ] || [ "$kv" = "$k" ] || continue
 			if [ "$kv" = "$k" ]; then best=$file; plan_set "$k" exact "LIS build for this kernel"; break; fi
-		done < <(printf '%s\n' "$MEDIUM_KMODS")
+		done <<< "$(printf '%s\n' "$MEDIUM_KMODS")"
 		if [ -z "$best" ]; then
 			while read -r kv kf file; do
+				[ -n "$kv" ] || continue
 				{ [ -n "$file" ] && [ "$kf" = "$fam" ]; } || continue
 				dir=$(build_modules_dir "$file") || continue
 				if kabi_compatible "$k" "$dir"; then
 					best=$file
 					plan_set "$k" compatible "kABI-compatible with the LIS build for $kv (weak-updates)"
 				fi
-			done < <(printf '%s\n' "$MEDIUM_KMODS" | sort -V)
+			done <<< "$(printf '%s\n' "$MEDIUM_KMODS" | sort -V)"
 		fi
 		if [ -n "$best" ]; then
 			PLAN_BUILD[$k]=$best
@@ -81,11 +83,12 @@ plan_kernel() {
 	# the replacement gate
 	local g blocks=()
 	while read -r g; do
+		[ -n "$g" ] || continue
 		case $g in
 		refuse*) plan_set "$k" intree "${g#refuse }"; PLAN_BUILD[$k]=""; return ;;
 		block*) blocks+=("${g#block }") ;;
 		esac
-	done < <(gate_kernel "$k" "$set")
+	done <<< "$(gate_kernel "$k" "$set")"
 	[ ${#blocks[@]} -eq 0 ] || PLAN_BLOCKS+=("${blocks[@]}")
 }
 
@@ -123,7 +126,7 @@ plan_packages() {
 	elif [ "$have_dkms" = 1 ]; then
 		PKG_MODE=dkms
 	fi
-	mapfile -t PLAN_BLOCKS < <(printf '%s\n' "${PLAN_BLOCKS[@]}" | sed '/^$/d' | sort -u)
+	readlines PLAN_BLOCKS "$(printf '%s\n' "${PLAN_BLOCKS[@]}" | sed '/^$/d' | sort -u)"
 	PLAN_INSTALL=() PLAN_ERASE=()
 	[ "$PKG_MODE" = none ] && return 0
 	[ -n "$LIS_TOOLS_RPM" ] && PLAN_INSTALL+=("$LIS_TOOLS_RPM")

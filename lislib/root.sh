@@ -10,6 +10,18 @@
 # rp PATH: PATH inside the target root
 rp() { printf '%s%s\n' "$LIS_ROOT" "$1"; }
 
+# rp_file PATH: PATH inside the target root with a symlink (weak-updates
+# links are absolute) followed inside the root, not on the host
+rp_file() {
+	local f t
+	f=$(rp "$1")
+	if [ -L "$f" ]; then
+		t=$(readlink "$f")
+		case $t in /*) f=$(rp "$t") ;; esac
+	fi
+	printf '%s\n' "$f"
+}
+
 # in_root CMD...: run one of the root's own commands (query; see run_in_root)
 in_root() {
 	if [ -n "$LIS_ROOT" ]; then

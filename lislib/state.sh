@@ -77,20 +77,24 @@ rollback() {
 	local ok=0 v
 	say "Rolling back."
 	while read -r v; do
+		[ -n "$v" ] || continue
 		restore_image "$v" || { warn "cannot restore $v"; ok=1; }
-	done < <(journal_get image | tac)
+	done <<< "$(journal_get image | tac)"
 	while read -r v; do
+		[ -n "$v" ] || continue
 		restore_file "$v" || ok=1
-	done < <(journal_get file | tac)
+	done <<< "$(journal_get file | tac)"
 	while read -r v; do
+		[ -n "$v" ] || continue
 		LIS_DEFER_IMAGES=1 run_in_root dkms remove -m lis -v "${v% *}" -k "${v#* }" || ok=1
-	done < <(journal_get dkms | tac)
+	done <<< "$(journal_get dkms | tac)"
 	if [ -n "$(journal_get rpm)" ]; then
 		undo_rpm_transaction || ok=1
 	fi
 	while read -r v; do
+		[ -n "$v" ] || continue
 		remove_payload "$v" || ok=1
-	done < <(journal_get unpacked | tac)
+	done <<< "$(journal_get unpacked | tac)"
 	for v in $(installed_kernels); do
 		depmod_kernel "$v" || ok=1
 	done
@@ -132,5 +136,5 @@ restore_file() {
 # forget_undo: the transaction is committed; drop the rollback copies
 forget_undo() {
 	local v
-	while read -r v; do rm -f "$(rp "$v").lis-undo"; done < <(journal_get file)
+	while read -r v; do [ -n "$v" ] && rm -f "$(rp "$v").lis-undo"; done <<< "$(journal_get file)"
 }

@@ -141,17 +141,19 @@ gen_kernel_rpm() {
 	case $kver in 3.10.0-*) fam=rhel7 ;; 4.18.0-*) fam=rhel8 ;; esac
 	local kd=$st/lib/modules/$kver/kernel/drivers/hv
 	if [ -n "$fam" ]; then gen_intree "$kd" "$kver" "$sv" "$fam" || return 1; fi
+	(cd "$st/lib/modules/$kver" && find kernel -name '*.ko' | sort) > "$st/lib/modules/$kver/modules.order"
+	: > "$st/lib/modules/$kver/modules.builtin"
+	: > "$st/lib/modules/$kver/modules.builtin.modinfo"
 	v=${kver%%-*} r=${kver#*-}
 	r=${r%.x86_64}
 	r=${r%.i686}
 	{
 		spec_header "$pname" "$v" "${r//-/_}"
 		echo "Provides: kernel = $v-${r//-/_}"
-		echo "Provides: kernel-uname-r = $kver"
 		awk '$2 != "" { printf "Provides: kernel(%s) = %s\n", $2, $1 }' "$sv" | sort -u
 		printf '%%description\ngenerated kernel %s\n%%install\ncp -a %s/. %%{buildroot}/\n' "$kver" "$st"
 		printf '%%post -p /bin/sh\ndepmod -a %s\n' "$kver"
-		printf '%%files\n/boot/vmlinuz-%s\n/boot/symvers-%s.gz\n/boot/config-%s\n/lib/modules/%s/kernel\n' "$kver" "$kver" "$kver" "$kver"
+		printf '%%files\n/boot/vmlinuz-%s\n/boot/symvers-%s.gz\n/boot/config-%s\n/lib/modules/%s/kernel\n/lib/modules/%s/modules.*\n' "$kver" "$kver" "$kver" "$kver" "$kver"
 		printf '%%ghost /lib/modules/%s/modules.dep\n' "$kver"
 	} > "$st.spec"
 	fixture_rpmbuild "$st.spec" "$outdir"
@@ -194,10 +196,11 @@ make_toolbox() {
 	mkdir -p "$tb/usr/bin" "$tb/usr/sbin" "$tb/usr/lib64" "$tb/etc"
 	ln -s usr/bin "$tb/bin"; ln -s usr/sbin "$tb/sbin"; ln -s usr/lib "$tb/lib"; ln -s usr/lib64 "$tb/lib64"
 	mkdir -p "$tb/usr/lib"
-	for c in $TOOLBOX_CMDS; do
+	# the libraries of lis-kabi too: lis-tools installs it into the roots
+	for c in $TOOLBOX_CMDS ${LIS_KABI:-}; do
 		p=$(command -v "$c" 2>/dev/null) || continue
 		case $p in /*) ;; *) continue ;; esac
-		cp -L "$p" "$tb/usr/bin/$c"
+		[ "$p" = "${LIS_KABI:-}" ] || cp -L "$p" "$tb/usr/bin/$c"
 		for l in $(ldd "$p" 2>/dev/null | grep -oE '/[^ ]+\.so[^ ]*'); do
 			mkdir -p "$tb$(dirname "$l")"
 			[ -e "$tb$l" ] || cp -L "$l" "$tb$l"
@@ -222,6 +225,10 @@ new_root() {
 	rm -f "$r/.done"
 	mkdir -p "$r/var/lib/rpm" "$r/boot" "$r/lib/modules" "$r/tmp" "$r/var/tmp" "$r/proc" "$r/sys" "$r/etc/dracut.conf.d" "$r/etc/modprobe.d" "$r/etc/depmod.d"
 	chmod 1777 "$r/tmp" "$r/var/tmp"
+	mkdir -p "$r/dev"
+	mknod -m 0666 "$r/dev/null" c 1 3
+	mknod -m 0666 "$r/dev/zero" c 1 5
+	mknod -m 0666 "$r/dev/urandom" c 1 9
 	rpm --root "$r" --dbpath /var/lib/rpm --initdb
 	for kv in "$@"; do
 		mkdir -p "$r/$(dirname "${kv%%=*}")"
@@ -230,11 +237,21 @@ new_root() {
 }
 
 # root_rpm ROOT ARGS...: the root's rpm
-root_rpm() { local r=$1; shift; rpm --root "$r" --dbpath /var/lib/rpm "$@"; }
+root_rpm() {
+	local r=$1 debian=()
+	shift
+	# Debian's rpm asks for --force-debian before it touches a database
+	rpm --help 2>/dev/null | grep -q -- --force-debian && debian=(--force-debian)
+	rpm --root "$r" --dbpath /var/lib/rpm "${debian[@]}" "$@"
+}
 
-# tree_hash DIR: one hash of every path, type, mode, link target and content
+# tree_hash DIR: one hash of every path, type, mode, link target and content;
+# the rpm database by what it holds (sqlite checkpoints its files on open)
 tree_hash() {
-	(cd "$1" && find . -path ./proc -prune -o -path ./sys -prune -o -printf '%p %y %m %l\n' | LC_ALL=C sort &&
-		find . -path ./proc -prune -o -path ./sys -prune -o -type f -print0 | LC_ALL=C sort -z | xargs -0 -r sha256sum) |
+	local x='-path ./proc -prune -o -path ./sys -prune -o -path ./var/lib/rpm -prune -o'
+	# shellcheck disable=SC2086
+	(cd "$1" && find . $x -printf '%p %y %m %l\n' | LC_ALL=C sort &&
+		find . $x -type f -print0 | LC_ALL=C sort -z | xargs -0 -r sha256sum &&
+		root_rpm "$1" -qa --qf '%{NEVRA} %{INSTALLTIME}\n' 2>/dev/null | LC_ALL=C sort) |
 		sha256sum | cut -d' ' -f1
 }

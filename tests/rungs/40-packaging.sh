@@ -15,7 +15,8 @@ T=$OUT/tests/packaging
 rm -rf "$T" "$FIX_OUT"
 mkdir -p "$T"
 export SOURCE_DATE_EPOCH=1700000000
-K7=3.10.0-1160.el7.x86_64 K7B=3.10.0-1062.el7.x86_64 K8=4.18.0-513.5.1.el8_9.x86_64
+K7=3.10.0-1160.el7.x86_64
+K7B=3.10.0-1062.el7.x86_64 K8=4.18.0-513.5.1.el8_9.x86_64
 VER=$(cat VERSION)
 
 if ! make -s -C tools/lis-kabi > "$T/lis-kabi.log" 2>&1; then
@@ -66,7 +67,7 @@ check packaging:names_versions_releases names_and_versions
 kmod_files() {
 	local want got
 	want=$( (echo /etc/depmod.d/lis-3.10.0_1160.el7.conf; echo "/lib/modules/$K7/extra/lis"
-		for m in $(sed -e 's/#.*//' hv-rhel7.x/modules); do echo "/lib/modules/$K7/extra/lis/$m.ko"; done) | sort)
+		sed -e 's/#.*//' -e '/^$/d' -e "s|^|/lib/modules/$K7/extra/lis/|" -e 's|$|.ko|' hv-rhel7.x/modules) | sort)
 	got=$(q -l "$R7" | sort)
 	[ "$want" = "$got" ] || { diff <(echo "$want") <(echo "$got"); return 1; }
 }
@@ -75,10 +76,13 @@ check packaging:kmod_installs_every_module_under_extra_lis kmod_files
 depmod_overrides() {
 	local conf m
 	conf=$(rpm2cpio "$R7" | cpio -i --quiet --to-stdout ./etc/depmod.d/lis-3.10.0_1160.el7.conf)
-	for m in $(sed -e 's/#.*//' hv-rhel7.x/modules); do
-		grep -qx "override $m \* extra/lis" <<< "$conf" && grep -qx "override $m \* weak-updates/lis" <<< "$conf" ||
-			{ echo "no overrides for $m"; return 1; }
-	done
+	while read -r m; do
+		case $m in ''|'#'*) continue ;; esac
+		if ! grep -qx "override $m \* extra/lis" <<< "$conf" || ! grep -qx "override $m \* weak-updates/lis" <<< "$conf"; then
+			echo "no overrides for $m"
+			return 1
+		fi
+	done < hv-rhel7.x/modules
 }
 check packaging:depmod_conf_overrides_every_module depmod_overrides
 
@@ -126,8 +130,8 @@ dkms_conf() {
 	c=$(rpm2cpio "$RD" | cpio -i --quiet --to-stdout "./usr/src/lis-$VER/dkms.conf")
 	grep -qx 'AUTOINSTALL="yes"' <<< "$c" && grep -qx 'NO_WEAK_MODULES="yes"' <<< "$c" &&
 	grep -q '^POST_INSTALL="dkms-initramfs.sh' <<< "$c" && grep -q '^MAKE\[0\]="./dkms-build.sh' <<< "$c" &&
-	q -l "$RD" | grep -qx "/usr/src/lis-$VER/kernel-compat/run-probes" &&
-	q -l "$RD" | grep -qx "/usr/src/lis-$VER/hv-generic/Kbuild"
+	grep -qx "/usr/src/lis-$VER/kernel-compat/run-probes" <<< "$(q -l "$RD")" &&
+	grep -qx "/usr/src/lis-$VER/hv-generic/Kbuild" <<< "$(q -l "$RD")"
 }
 check packaging:dkms_conf_autoinstall_no_weak_modules_probes dkms_conf
 
@@ -139,7 +143,7 @@ rpmlib_411() {
 	local f feat bad=0
 	for f in "$T"/rpm/*.rpm; do
 		while read -r feat; do
-			case " $(echo $RPMLIB_411) " in *" $feat "*) ;; *) echo "${f##*/} needs rpmlib($feat)"; bad=1 ;; esac
+			case " ${RPMLIB_411//$'\n'/ } " in *" $feat "*) ;; *) echo "${f##*/} needs rpmlib($feat)"; bad=1 ;; esac
 		done < <(q --requires "$f" | sed -n 's/^rpmlib(\([^)]*\)).*/\1/p')
 		q --requires "$f" | grep -E '^\(|\) (if|or|and|with|unless) ' && { echo "${f##*/} has a rich dependency"; bad=1; }
 	done
@@ -192,4 +196,121 @@ if [ -n "$DEB" ]; then
 		! cmp -s "$m" "$OUT/$DEB/${m##*/}"
 	}
 	check packaging:modules_signed_when_a_key_is_given signed_modules
+fi
+
+# --- install, upgrade and erase with real rpm --root in generated roots ---
+# the OS around the kernel: what lis-tools and the scriptlets need
+BASE_PROVIDES="/bin/sh, dracut, dkms, make, gcc$(q --requires "$RT" | grep -v '^rpmlib(' | sed 's/^/, /' | tr -d '\n')"
+gen_base_rpm "$T/fix" base-el "$BASE_PROVIDES"
+gen_kernel_rpm "$T/fix" "$K7" "$(symvers_of rhel7)"
+gen_kernel_rpm "$T/fix" "$K7B" "$(symvers_of rhel7)"
+gen_kernel_rpm "$T/fix" "$K8" "$(symvers_of rhel8)"
+RHEL79='etc/os-release=NAME="Red Hat Enterprise Linux Server"
+ID="rhel"
+VERSION_ID="7.9"'
+KP7=$T/fix/kernel-3.10.0-1160.el7.x86_64.rpm
+KP7B=$T/fix/kernel-3.10.0-1062.el7.x86_64.rpm
+KP8=$T/fix/kernel-4.18.0-513.5.1.el8_9.x86_64.rpm
+R=$T/root7
+new_root "$R" "$RHEL79"
+root_rpm "$R" -i "$T/fix/base-el-1-1.x86_64.rpm" "$KP7" "$KP7B" > "$T/root7-kernels.log" 2>&1
+
+resolves_to() { # ROOT KVER MODULE WANTED-PREFIX
+	local p
+	p=$(awk -F: -v m="$3" '$1 ~ ("/" m "\\.ko") { print $1; exit }' "$1/lib/modules/$2/modules.dep")
+	case $p in "$4"*) return 0 ;; esac
+	echo "$3 of $2 resolves to '$p', not $4..."
+	return 1
+}
+image_has() { # ROOT KVER RELPATH: the initramfs holds the root's file at RELPATH, byte for byte
+	local x=$T/img.$$ img=$1/boot/initramfs-$2.img
+	rm -rf "$x"; mkdir -p "$x"
+	(cd "$x" && gzip -dc "$img" | cpio -idm --quiet) || return 1
+	local f=$1/lib/modules/$2/$3
+	[ -L "$f" ] && f=$1$(readlink "$f")
+	cmp "$x/lib/modules/$2/$3" "$f" || return 1
+	rm -rf "$x"
+}
+install_kmod() {
+	root_rpm "$R" -U "$RT" "$R7" || return 1
+	resolves_to "$R" "$K7" hv_vmbus extra/lis/ && resolves_to "$R" "$K7" pci-hyperv extra/lis/ &&
+	resolves_to "$R" "$K7B" hv_storvsc weak-updates/lis/ &&
+	grep -q 'weak-modules --no-initramfs --add-modules' "$R/var/log/standins.log" &&
+	image_has "$R" "$K7" extra/lis/hv_vmbus.ko && image_has "$R" "$K7B" weak-updates/lis/hv_vmbus.ko
+}
+check packaging:rpm_install_overrides_links_compatible_kernel_and_rebuilds_images install_kmod
+
+upgrade_kmod() {
+	spec/build-rpms.sh --out "$T/rel2" --release 2 --kmod "$K7=$T/b7" kmods >/dev/null || return 1
+	root_rpm "$R" -U "$T/rel2/kmod-lis-3.10.0_1160.el7-$VER-2.el7.x86_64.rpm" || return 1
+	[ "$(root_rpm "$R" -q --qf '%{RELEASE}' kmod-lis-3.10.0_1160.el7)" = 2.el7 ] &&
+	resolves_to "$R" "$K7" hv_vmbus extra/lis/ && resolves_to "$R" "$K7B" hv_vmbus weak-updates/lis/ &&
+	image_has "$R" "$K7" extra/lis/hv_utils.ko
+}
+check packaging:rpm_upgrade_keeps_every_kernel_on_lis upgrade_kmod
+
+erase_kmod() {
+	root_rpm "$R" -e kmod-lis-3.10.0_1160.el7 lis-tools || return 1
+	[ ! -e "$R/lib/modules/$K7/extra/lis" ] && [ ! -e "$R/lib/modules/$K7B/weak-updates/lis" ] &&
+	resolves_to "$R" "$K7" hv_vmbus kernel/ && resolves_to "$R" "$K7B" hv_vmbus kernel/ &&
+	image_has "$R" "$K7" kernel/drivers/hv/hv_vmbus.ko && [ ! -e "$R/etc/depmod.d/lis-3.10.0_1160.el7.conf" ]
+}
+check packaging:rpm_erase_returns_every_kernel_to_in_tree_drivers erase_kmod
+
+other_abi_refused() {
+	local r=$T/root8 before out
+	new_root "$r" 'etc/os-release=ID="rhel"'
+	root_rpm "$r" -i "$T/fix/base-el-1-1.x86_64.rpm" "$KP8" > /dev/null 2>&1 || return 1
+	before=$(tree_hash "$r")
+	if out=$(root_rpm "$r" -U "$RT" "$R7" 2>&1); then echo "installed against another ABI"; return 1; fi
+	grep -q 'kernel(.*) = 0x.* is needed by kmod-lis-3.10.0_1160.el7' <<< "$out" || { echo "$out" | head -3; return 1; }
+	[ "$(tree_hash "$r")" = "$before" ]
+}
+check packaging:install_against_another_kernel_abi_fails_dependency_check other_abi_refused
+
+if [ -n "$DEB" ]; then
+	debian_abi() {
+		local other="" d r=$T/rootdeb
+		for d in "$OUT"/6.1.0-*-amd64; do
+			[ "${d##*/}" != "$DEB" ] && [ -e "$d/lis_compat_selftest.ko" ] &&
+				[ -r "/usr/src/linux-headers-${d##*/}/Module.symvers" ] && { other=${d##*/}; break; }
+		done
+		[ -n "$other" ] || { echo "only one Debian ABI built"; return 1; }
+		spec/build-rpms.sh --out "$T/deb" --modules "$DEB_MODS" --kmod "$DEB=$OUT/$DEB" --kmod "$other=$OUT/$other" kmods >/dev/null || return 1
+		gen_kernel_rpm "$T/fix" "$other" "/usr/src/linux-headers-$other/Module.symvers" m kernel-deb || return 1
+		new_root "$r" 'etc/os-release=ID="debian"'
+		root_rpm "$r" -i "$T/fix/base-el-1-1.x86_64.rpm" "$T/fix/kernel-deb-6.1.0-${other#6.1.0-}.x86_64.rpm" >/dev/null 2>&1 ||
+			root_rpm "$r" -i "$T/fix/base-el-1-1.x86_64.rpm" "$T"/fix/kernel-deb-*.rpm || return 1
+		if root_rpm "$r" -U --test "$RT" "$T/deb/kmod-lis-$(abi_name "$DEB")-$VER-1.x86_64.rpm" 2>/dev/null; then
+			echo "the $DEB build installs on $other"; return 1
+		fi
+		root_rpm "$r" -U --test "$RT" "$T/deb/kmod-lis-$(abi_name "$other")-$VER-1.x86_64.rpm"
+	}
+	abi_name() { local k=$1; echo "${k//-/_}"; }
+	check packaging:debian_build_refused_by_another_debian_abi debian_abi
+fi
+
+# --- the DKMS package builds with dkms against a Debian kernel tree ---
+if [ -n "$DEB" ]; then
+	dkms_builds() {
+		local d=$T/dkms mods m
+		rm -rf "$d"
+		mkdir -p "$d/src" "$d/tree" "$d/install"
+		(cd "$d/src" && rpm2cpio "$RD" | cpio -idm --quiet) || return 1
+		mv "$d/src/usr/src/lis-$VER" "$d/src/" && rm -rf "$d/src/usr" "$d/src/etc"
+		local opts=(--dkmstree "$d/tree" --sourcetree "$d/src" --installtree "$d/install")
+		dkms add -m lis -v "$VER" "${opts[@]}" > "$d/log" 2>&1 &&
+		dkms build -m lis -v "$VER" -k "$DEB" "${opts[@]}" >> "$d/log" 2>&1 || { tail -n 20 "$d/log"; return 1; }
+		mods=$(sed -n 's/^BUILT_MODULE_NAME\[[0-9]*\]="\(.*\)"/\1/p' "$d/src/lis-$VER/dkms.conf")
+		for m in $mods; do
+			[ -e "$d/tree/lis/$VER/$DEB/x86_64/module/$m.ko" ] || [ -e "$d/tree/lis/$VER/$DEB/x86_64/module/$m.ko.xz" ] ||
+				{ echo "dkms built no $m"; return 1; }
+		done
+		# the probes ran against that tree, and the modules match its symvers
+		grep -q "PROBES  $DEB: .* present" "$d/tree/lis/$VER/$DEB/x86_64/log/make.log" &&
+		"$LIS_KABI" check --symvers "/usr/src/linux-headers-$DEB/Module.symvers" "$d/tree/lis/$VER/$DEB/x86_64/module/"*.ko
+	}
+	check "packaging:dkms_builds_lis_for_$DEB" dkms_builds
+else
+	skip packaging:dkms_builds "no Debian kernel tree with a LIS build in out/ (make modules)"
 fi
