@@ -218,11 +218,16 @@ why=
 say vm:timekeeping:monotonic_tracks_host "$why"
 
 # ---- hot-add, rescind, re-offer ----
-why=
-r=$(vm_ctl offer dev-c "${CLASS[dev-c]}" "${INST[dev-c]}") || why="hostsim-vm offer: $r"
-[ -z "$why" ] && { wait_dev "${INST[dev-c]}" present || why="the hot-added device did not appear within 15 s"; }
-[ -z "$why" ] && { dev_check dev-c; why=$DEV_WHY; }
-say vm:hot_add "$why"
+# offer_check CHECK NAME: hostsim offers NAME while the guest runs; it must
+# appear with the right attributes
+offer_check() {
+	local why='' r
+	r=$(vm_ctl offer "$2" "${CLASS[$2]}" "${INST[$2]}") || why="hostsim-vm offer: $r"
+	[ -z "$why" ] && { wait_dev "${INST[$2]}" present || why="$2 did not appear within 15 s"; }
+	[ -z "$why" ] && { dev_check "$2"; why=$DEV_WHY; }
+	say "$1" "$why"
+}
+offer_check vm:hot_add dev-c
 
 why=
 rel0=$(vm_state relids_released)
@@ -232,11 +237,7 @@ vm_ctl rescind dev-b >/dev/null || why="hostsim-vm rescind failed"
 [ -z "$why" ] && { dev_set "${INST[dev-a]}" "${INST[dev-c]}"; why=$SET_WHY; }
 say vm:rescind "$why"
 
-why=
-r=$(vm_ctl offer dev-b "${CLASS[dev-b]}" "${INST[dev-b]}") || why="hostsim-vm offer: $r"
-[ -z "$why" ] && { wait_dev "${INST[dev-b]}" present || why="the re-offered device did not appear within 15 s"; }
-[ -z "$why" ] && { dev_check dev-b; why=$DEV_WHY; }
-say vm:reoffer "$why"
+offer_check vm:reoffer dev-b
 
 # ---- unload and reload ----
 why=
