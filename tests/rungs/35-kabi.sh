@@ -189,6 +189,12 @@ else
 		expect 7 "$K" dump "$KT/trunc.ko.gz" && said "truncated gzip"
 	}
 	check truncated_modules_exit_4_or_7_with_a_sentence truncated_never_crash
+	stripped_labels_are_an_error() {
+		strip --strip-unneeded -o "$KT/unneeded.ko" "$A" && strip --strip-debug -o "$KT/debug.ko" "$A" &&
+			expect 4 "$K" dump "$KT/unneeded.ko" && said "stripped with --strip-unneeded" &&
+			expect 0 "$K" provides "$KT/debug.ko" && [ "$(wc -l < "$KT/stdout")" -eq 3 ]
+	}
+	check exports_of_a_module_stripped_of_its_labels_are_refused stripped_labels_are_an_error
 	random_corruption_is_handled() {
 		local f rc
 		python3 -c '

@@ -364,6 +364,18 @@ static int scan_symtab(struct elfctx *c, Elf *elf, struct kmodule *m, struct sym
 	return 0;
 }
 
+/* export entries without a single __ksymtab_<sym> label: stripped too far */
+static int check_labels(struct elfctx *c, const struct symscan *s)
+{
+	for (size_t i = 1; i < c->nsec; i++)
+		if (c->ksymtype[i] && c->sh[i].sh_type != SHT_NOBITS && c->sh[i].sh_size && !s->en)
+			return kerr_set(c->e, KABI_EELF,
+					"%s: %s has entries but no __ksymtab_<symbol> label names them "
+					"(stripped with --strip-unneeded?): its exports cannot be read",
+					c->label, c->secname[i]);
+	return 0;
+}
+
 static void attach_crc_ns(struct elfctx *c, struct symscan *s)
 {
 	size_t i, size;
@@ -509,6 +521,8 @@ int kmod_parse(struct kmodule *m, const char *image, size_t len,
 		rc = read_versions(&c, m, &s.imports);
 	if (!rc)
 		rc = scan_symtab(&c, elf, m, &s);
+	if (!rc)
+		rc = check_labels(&c, &s);
 	if (!rc) {
 		attach_crc_ns(&c, &s);
 		read_modinfo(&c, m);
