@@ -113,7 +113,7 @@ clock_ratio() {
 	vm_run 30 "t=$BR/lisvm_time; cat \$t; sleep 3; cat \$t"
 	[ "$VM_RC" = 0 ] || return
 	printf '%s' "$VM_OUT" | sed 's/^/    guest_ns host_ns: /'
-	RATIO=$(printf '%s' "$VM_OUT" | awk '$0 ~ /^[0-9]+ [0-9]+$/ { g[n] = $1; h[n++] = $2 }
+	RATIO=$(printf '%s' "$VM_OUT" | awk 'BEGIN { n = 0 } $0 ~ /^[0-9]+ [0-9]+$/ { g[n] = $1; h[n] = $2; n++ }
 		END { if (n != 2 || h[1] == h[0]) print 0; else printf "%.0f\n", (g[1] - g[0]) * 1000 / (h[1] - h[0]) }')
 }
 clock_ratio
