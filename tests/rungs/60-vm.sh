@@ -53,6 +53,7 @@ host_relid() {	# the relid hostsim gave a device
 if bash tests/vm/build.sh > "$VM_LOGS/build.log" 2>&1; then
 	pass vm:build
 	detail < "$VM_LOGS/build.log"
+	echo "    build: $((SECONDS - T_START)) s"
 else
 	tail -n 20 "$VM_LOGS/build.log" | detail
 	fail vm:build "tests/vm/build.sh failed (see $VM_LOGS/build.log)"
