@@ -367,4 +367,249 @@ struct hs_storvsp_fault {
 };
 int hs_storvsp_inject(struct hs_storvsp *sv, const struct hs_storvsp_fault *f);
 
+/* ---- integration components: heartbeat, KVP, shutdown, timesync, VSS, fcopy
+ *
+ * One hs_ic is one IC device (§6): its class GUID comes from the service
+ * (§8).  When the guest opens the channel the host sends NEGOTIATE (IC type
+ * 0) with its framework and service versions and records the guest's
+ * choice.  Requests are made from a test thread and block until the guest
+ * answers or the timeout passes, waiting outside hostsim's locks — never
+ * call them from a device callback.  One request is outstanding per IC at a
+ * time (a second caller waits for the first).  Every answer is checked: same
+ * length as the request (in 8-byte ring units), the request's TransactionId,
+ * packet type in-band and flags 0, IC flags transaction|response, the IC
+ * type and transaction byte echoed, the pipe header unchanged; plus the
+ * service's own rules (NEGOTIATE counts 1/1 naming offered versions,
+ * heartbeat sequence + 1, timesync data unchanged, KVP records in bounds).
+ * Each violation counts in the IC's protocol_errors and hostsim's.  Every
+ * object stays valid until hs_destroy(); all functions are thread-safe.
+ *
+ * Request results (every hs_ic_* request function):
+ *   0           the guest answered by the rules; its status in *status
+ *   -EPROTO     it answered, breaking a rule (see hs_ic_last_response);
+ *               *status and the outputs are filled in as far as possible
+ *   -ETIMEDOUT  no answer in time: the request is abandoned (an answer that
+ *               comes later is counted as late, not as a protocol error)
+ *   -ENOTCONN   the channel is not open, or closed while waiting
+ *   -EINVAL     bad arguments (e.g. a string too long for its field) */
+struct hs_ic;
+
+enum hs_ic_service {
+	HS_IC_HEARTBEAT = 1, HS_IC_KVP = 2, HS_IC_SHUTDOWN = 3, HS_IC_TIMESYNC = 4,
+	HS_IC_VSS = 5, HS_IC_FCOPY = 7,
+};
+/* versions as major << 16 | minor (on the wire: major u16, minor u16) */
+#define HS_IC_VERSION(maj, min)	((uint32_t)(maj) << 16 | (uint32_t)(uint16_t)(min))
+
+/* IC header status values (§6.2) */
+#define HS_IC_S_OK		0x00000000u
+#define HS_IC_E_FAIL		0x80004005u
+#define HS_IC_S_CONT		0x80070103u	/* KVP: no more items */
+
+struct hs_ic_config {
+	enum hs_ic_service service;
+	uint8_t instance_guid[16];	/* wire order; zero: made up */
+	/* versions the host offers in NEGOTIATE, 0-terminated, as it lists
+	 * them; NULL: framework 3.0, 1.0; service: §6.4's "Linux offers"
+	 * column (heartbeat 3.0 1.0; KVP 4.0 3.0 1.0; shutdown 3.2 3.1 3.0
+	 * 1.0; timesync 4.0 3.0 1.0; VSS 5.0; fcopy 1.1) */
+	const uint32_t *framework_versions;
+	const uint32_t *service_versions;
+	/* don't send NEGOTIATE when the channel opens (hs_ic_negotiate does);
+	 * a request before it is the "request before negotiation" fault */
+	bool manual_negotiate;
+	/* every KVP message carries the largest body (7428 bytes of data)
+	 * instead of the operation's own size */
+	bool kvp_pad_to_max;
+	bool heartbeat_short;		/* heartbeat data 16 bytes (OpenVMM), not 40 (Linux) */
+	bool timesync_v4_short;		/* v4 timesync data 22 bytes (Linux), not 24 (OpenVMM) */
+	bool monitored;			/* offer with MonitorAllocated */
+};
+
+struct hs_ic *hs_ic_add(struct hs_host *h, const struct hs_ic_config *cfg);
+struct hs_device *hs_ic_device(struct hs_ic *ic);
+
+/* NEGOTIATE now (manual_negotiate, or again on an open channel) and wait
+ * for the answer; 1 when the guest refused the service (counts 0/0) */
+int hs_ic_negotiate(struct hs_ic *ic, unsigned int timeout_ms);
+/* wait for the answer to the NEGOTIATE sent when the channel opened (the
+ * channel may open meanwhile); 1 refused; a timeout abandons it */
+int hs_ic_wait_negotiated(struct hs_ic *ic, unsigned int timeout_ms);
+
+/* any IC message: `data` is what follows the 28-byte header (the header's
+ * versions are the negotiated ones, or the first offered before that);
+ * the answer's bytes after the header go to resp (resp_len: how many the
+ * guest sent, even if more than resp_cap); resp/resp_len/status may be NULL */
+int hs_ic_request(struct hs_ic *ic, uint16_t ic_type, const void *data, uint32_t len,
+		  void *resp, uint32_t resp_cap, uint32_t *resp_len, uint32_t *status,
+		  unsigned int timeout_ms);
+
+/* heartbeat: the guest must answer seq + 1 */
+int hs_ic_heartbeat(struct hs_ic *ic, uint64_t seq, uint64_t *seq_out, uint32_t *status,
+		    unsigned int timeout_ms);
+
+/* shutdown: flags bit 0 force, bit 1 restart, bit 2 hibernate; message:
+ * text (bytes, NUL-terminated in its 2048-byte field) or NULL */
+#define HS_SHUTDOWN_FORCE	0x1u
+#define HS_SHUTDOWN_RESTART	0x2u
+#define HS_SHUTDOWN_HIBERNATE	0x4u
+int hs_ic_shutdown(struct hs_ic *ic, uint32_t flags, uint32_t reason, uint32_t timeout_s,
+		   const char *message, uint32_t *status, unsigned int timeout_ms);
+
+/* timesync: ParentTime from a Unix time; with the 4.0 layout VmReferenceTime
+ * is the partition reference counter when ParentTime was taken (or 0).
+ * The layout follows the negotiated version (< 4.0: ChildTime and
+ * RoundTripTime 0). */
+#define HS_TIMESYNC_PROBE	0x0u
+#define HS_TIMESYNC_SYNC	0x1u
+#define HS_TIMESYNC_SAMPLE	0x2u
+struct hs_ic_time {
+	int64_t unix_sec;		/* ParentTime = this + nsec, as 100 ns since 1601 */
+	uint32_t nsec;
+	uint8_t flags;			/* HS_TIMESYNC_* */
+	bool zero_reference;		/* VmReferenceTime 0 */
+	uint8_t leap, stratum;		/* 4.0 only */
+	uint64_t parent_time;		/* out: what was sent */
+	uint64_t reference_time;	/* out: VmReferenceTime sent (0 below 4.0) */
+};
+int hs_ic_timesync(struct hs_ic *ic, struct hs_ic_time *t, uint32_t *status,
+		   unsigned int timeout_ms);
+/* the partition reference counter (MSR 0x40000020): 100 ns since hs_create */
+uint64_t hs_reference_time(struct hs_host *h);
+
+/* KVP: keys and values are UTF-8 here, UTF-16LE on the wire (at most 255
+ * UTF-16 units of key and 1023 of value, NUL excluded) */
+enum hs_kvp_pool {
+	HS_KVP_POOL_EXTERNAL = 0, HS_KVP_POOL_GUEST = 1, HS_KVP_POOL_AUTO = 2,
+	HS_KVP_POOL_AUTO_EXTERNAL = 3, HS_KVP_POOL_AUTO_INTERNAL = 4,
+};
+#define HS_KVP_REG_SZ		1u
+#define HS_KVP_REG_DWORD	4u
+#define HS_KVP_REG_U64		8u	/* Linux */
+#define HS_KVP_REG_QWORD	11u	/* Windows / OpenVMM */
+struct hs_kvp_value {
+	uint32_t value_type;
+	uint32_t key_size, value_size;	/* bytes, as the guest wrote them */
+	char key[768];			/* UTF-8 (invalid UTF-16 becomes U+FFFD) */
+	char value[3072];		/* UTF-8 for REG_SZ; else empty */
+	uint64_t number;		/* REG_DWORD / U64 / QWORD */
+};
+int hs_ic_kvp_set(struct hs_ic *ic, uint8_t pool, const char *key, const char *value,
+		  uint32_t *status, unsigned int timeout_ms);
+/* integer values: value_type HS_KVP_REG_DWORD (4 bytes), _U64 or _QWORD (8) */
+int hs_ic_kvp_set_number(struct hs_ic *ic, uint8_t pool, const char *key, uint32_t value_type,
+			 uint64_t value, uint32_t *status, unsigned int timeout_ms);
+int hs_ic_kvp_get(struct hs_ic *ic, uint8_t pool, const char *key, struct hs_kvp_value *out,
+		  uint32_t *status, unsigned int timeout_ms);
+int hs_ic_kvp_delete(struct hs_ic *ic, uint8_t pool, const char *key, uint32_t *status,
+		     unsigned int timeout_ms);
+/* entry `index` of the pool; status HS_IC_S_CONT past the end */
+int hs_ic_kvp_enumerate(struct hs_ic *ic, uint8_t pool, uint32_t index,
+			struct hs_kvp_value *out, uint32_t *status, unsigned int timeout_ms);
+/* GET_IP_INFO / SET_IP_INFO: the 7428-byte body; lists are `;`-separated */
+struct hs_kvp_ip_info {
+	char adapter_id[384];		/* 128 UTF-16 units with the NUL */
+	uint8_t address_family;		/* 0 none, 1 IPv4, 2 IPv6, 3 both */
+	uint8_t dhcp_enabled;
+	char addresses[3072];		/* 1024 units */
+	char subnets[3072];		/* 1024 units */
+	char gateways[1536];		/* 512 units */
+	char dns_servers[3072];		/* 1024 units */
+};
+/* in: info->adapter_id (the MAC as the host knows it); out: the guest's answer */
+int hs_ic_kvp_get_ip_info(struct hs_ic *ic, struct hs_kvp_ip_info *info, uint32_t *status,
+			  unsigned int timeout_ms);
+int hs_ic_kvp_set_ip_info(struct hs_ic *ic, const struct hs_kvp_ip_info *info,
+			  uint32_t *status, unsigned int timeout_ms);
+
+/* VSS: one operation; *flags_out is the guest's Flags field */
+enum hs_vss_op {
+	HS_VSS_CREATE = 0, HS_VSS_DELETE = 1, HS_VSS_HOT_BACKUP = 2, HS_VSS_GET_DM_INFO = 3,
+	HS_VSS_BACKUP_COMPLETE = 4, HS_VSS_FREEZE = 5, HS_VSS_THAW = 6, HS_VSS_AUTO_RECOVER = 7,
+};
+int hs_ic_vss(struct hs_ic *ic, uint8_t op, uint32_t flags, uint32_t *status,
+	      uint32_t *flags_out, unsigned int timeout_ms);
+
+/* fcopy: START, WRITE (<= 6144 bytes at an offset), COMPLETE, CANCEL;
+ * names are UTF-8 here, UTF-16 (at most 259 units) on the wire */
+#define HS_FCOPY_OVERWRITE	0x1u
+#define HS_FCOPY_CREATE_PATH	0x2u
+#define HS_FCOPY_MAX_CHUNK	6144u
+int hs_ic_fcopy_start(struct hs_ic *ic, const char *name, const char *path, uint32_t flags,
+		      uint64_t size, uint32_t *status, unsigned int timeout_ms);
+int hs_ic_fcopy_write(struct hs_ic *ic, uint64_t offset, const void *data, uint32_t len,
+		      uint32_t *status, unsigned int timeout_ms);
+int hs_ic_fcopy_complete(struct hs_ic *ic, uint32_t *status, unsigned int timeout_ms);
+int hs_ic_fcopy_cancel(struct hs_ic *ic, uint32_t *status, unsigned int timeout_ms);
+/* a whole host buffer as a file: START, WRITEs of `chunk` bytes (0: 6144),
+ * COMPLETE; a failed WRITE is followed by CANCEL.  *status is the first
+ * failure status (or S_OK); the return value as for any request */
+int hs_ic_fcopy_file(struct hs_ic *ic, const char *name, const char *path, uint32_t flags,
+		     const void *buf, uint64_t len, uint32_t chunk, uint32_t *status,
+		     unsigned int timeout_ms);
+
+/* the guest's last answer, as it came */
+#define HS_ICV_LENGTH		0x001u	/* not the request's length */
+#define HS_ICV_TRANS_ID		0x002u	/* not the request's TransactionId */
+#define HS_ICV_PKT		0x004u	/* packet type not in-band, or packet flags not 0 */
+#define HS_ICV_IC_FLAGS		0x008u	/* IC flags not transaction|response */
+#define HS_ICV_HEADER		0x010u	/* pipe header, IC type or IC transaction byte changed */
+#define HS_ICV_BODY		0x020u	/* the service's rules (see above) */
+struct hs_ic_response {
+	uint64_t trans_id;
+	uint16_t pkt_type, pkt_flags;
+	uint32_t len;			/* payload bytes (padded to 8 by the ring) */
+	uint32_t pipe_type, pipe_size;
+	uint32_t framework, version;	/* header versions, HS_IC_VERSION form */
+	uint16_t ic_type, data_size;
+	uint32_t status;
+	uint8_t ic_tid, ic_flags;
+	uint32_t violations;		/* HS_ICV_* */
+};
+/* 0 and the record (payload: up to cap bytes of it, may be NULL); -1 none yet */
+int hs_ic_last_response(struct hs_ic *ic, struct hs_ic_response *r, void *payload,
+			uint32_t cap);
+
+struct hs_ic_stats {
+	bool open, negotiated, refused;
+	uint32_t framework, version;	/* the guest's choice; 0: none */
+	uint32_t negotiations;		/* NEGOTIATE answers */
+	uint64_t requests;		/* requests sent (NEGOTIATE included) */
+	uint64_t answers;		/* answers to an outstanding request */
+	uint64_t timeouts;		/* requests abandoned */
+	uint64_t late;			/* answers to abandoned requests */
+	uint64_t unsolicited;		/* packets that answer nothing */
+	uint64_t protocol_errors;	/* violations counted */
+	uint64_t faults;		/* injected faults carried out */
+	uint32_t last_status;
+};
+void hs_ic_stats(struct hs_ic *ic, struct hs_ic_stats *st);
+
+/* IC fault injection: the next `count` requests it applies to are
+ * malformed (count 0 disarms the kind) */
+enum hs_ic_fault_kind {
+	HS_ICF_SHORT_DATA = 1,		/* data size and packet cut to `value` bytes of
+					 * data (0: half the message's data) */
+	HS_ICF_DATA_SIZE_OVERRUN,	/* data size claims `value` (0: 64) bytes more
+					 * than the packet carries */
+	HS_ICF_NEGOTIATE_COUNTS,	/* NEGOTIATE counts = `value` each (0: 200),
+					 * more versions than it carries */
+	HS_ICF_BAD_ENUM,		/* the service's operation / pool / flags field
+					 * gets an undefined value (`value`, 0: 0xEE) */
+	HS_ICF_NO_NUL,			/* KVP key/value, fcopy names, shutdown message
+					 * fill their field with no NUL */
+	HS_ICF_OVERSIZE,		/* KVP KeySize/ValueSize, fcopy WRITE Size past
+					 * their arrays (`value`, 0: twice the array) */
+	HS_ICF_UNKNOWN_TYPE,		/* IC message type `value` (0: 99) */
+};
+struct hs_ic_fault {
+	enum hs_ic_fault_kind kind;
+	unsigned int count;
+	uint32_t value;
+};
+int hs_ic_inject(struct hs_ic *ic, const struct hs_ic_fault *f);
+/* a host that does not read the guest's answers: requests time out and
+ * answers pile up in the guest->host ring; false reads them again (as late) */
+void hs_ic_pause_reading(struct hs_ic *ic, bool paused);
+
 #endif /* HOSTSIM_H */

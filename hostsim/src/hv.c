@@ -93,6 +93,11 @@ static uint64_t ref_time(struct hs_host *h)
 	return (uint64_t)ns / 100;
 }
 
+uint64_t hs_reference_time(struct hs_host *h)
+{
+	return ref_time(h);
+}
+
 uint64_t hs_guest_rdmsr(struct hs_host *h, uint32_t vp, uint32_t msr)
 {
 	struct hs_vp *v;
