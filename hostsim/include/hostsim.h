@@ -367,6 +367,124 @@ struct hs_storvsp_fault {
 };
 int hs_storvsp_inject(struct hs_storvsp *sv, const struct hs_storvsp_fault *f);
 
+/* ---- netvsp: simulated synthetic NICs on a virtual switch (§5) ------------
+ *
+ * One netvsp is one VMBus network device: NVSP on its channels, RNDIS
+ * inside, receive/send buffers shared by GPADL.  NICs hang off a virtual
+ * switch, which also has a host port: tests inject frames there and capture
+ * what reaches it.  Every object stays valid until hs_destroy(), which frees
+ * them; all functions are thread-safe.  docs/hostsim.md has the details. */
+struct hs_netvsp;
+struct hs_vswitch;
+
+#define HS_NVSP_VERSION_1	0x00000002u
+#define HS_NVSP_VERSION_2	0x00030002u
+#define HS_NVSP_VERSION_4	0x00040000u
+#define HS_NVSP_VERSION_5	0x00050000u
+#define HS_NVSP_VERSION_6	0x00060000u
+#define HS_NVSP_VERSION_61	0x00060001u
+
+struct hs_netvsp_config {
+	/* the switch to plug into (a NIC of the same host made it); NULL: a
+	 * new switch */
+	struct hs_vswitch *vswitch;
+	uint8_t mac[6];			/* permanent address; zero: 00:15:5d:.. made up */
+	uint8_t instance_guid[16];	/* zero: made up */
+	/* accepted NVSP versions, 0-terminated; NULL: 6.1, 6, 5, 4, 2, 1 */
+	const uint32_t *versions;
+	uint32_t mtu;			/* GEN_MAXIMUM_FRAME_SIZE; 0: 1500; at most 65521 */
+	uint32_t link_speed;		/* GEN_LINK_SPEED, 100 bit/s units; 0: 10 Gbit/s */
+	bool link_down;			/* start with the cable out */
+	uint16_t max_queues;		/* RSS receive queues = 1 + max sub-channels; 0: 8 */
+	uint32_t send_section_size;	/* SEND_SEND_BUFFER_COMPLETE; 0: 6144 */
+	uint32_t recv_suballoc_size;	/* receive buffer sub-allocation; 0: 2048 */
+	uint32_t max_packets_per_message; /* RNDIS INITIALIZE_CMPLT; 0: 8 */
+	bool no_offloads;		/* hardware capabilities: no checksum/LSO */
+	bool monitored;			/* offer with MonitorAllocated */
+};
+
+struct hs_netvsp *hs_netvsp_add(struct hs_host *h, const struct hs_netvsp_config *cfg);
+struct hs_device *hs_netvsp_device(struct hs_netvsp *nic);
+struct hs_vswitch *hs_netvsp_vswitch(struct hs_netvsp *nic);
+void hs_netvsp_mac(struct hs_netvsp *nic, uint8_t mac[6]);	/* current address */
+/* cable in/out: INDICATE_STATUS MEDIA_CONNECT / MEDIA_DISCONNECT once RNDIS
+ * is up; while down no frame passes either way */
+int hs_netvsp_set_link(struct hs_netvsp *nic, bool up);
+/* any RNDIS INDICATE_STATUS (e.g. 0x40010013 link speed, 0x40010018
+ * network change), with an optional status buffer */
+int hs_netvsp_indicate(struct hs_netvsp *nic, uint32_t status, const void *buf, uint32_t len);
+/* SEND_VF_ASSOCIATION (NVSP >= 4, after the guest announced SR-IOV in
+ * SEND_NDIS_CONFIG): a VF with `serial` is there (allocated) or gone.  A
+ * VF that goes away while the guest's data path is on it moves the data
+ * path back to synthetic. */
+int hs_netvsp_vf_associate(struct hs_netvsp *nic, bool allocated, uint32_t serial);
+/* frames the switch delivered to this NIC's VF (data path switched to
+ * it): copies the next one into buf, returns its length; 0: none */
+int hs_netvsp_vf_capture(struct hs_netvsp *nic, void *buf, uint32_t cap);
+/* SEND_INDIRECTION_TABLE (NVSP >= 5): `count` channel indices */
+int hs_netvsp_send_indirection_table(struct hs_netvsp *nic, const uint32_t *table,
+				     uint32_t count);
+/* stop / resume reading the guest's rings (guest->host back-pressure:
+ * the guest's rings fill up and it has to wait for the space signal) */
+void hs_netvsp_pause_tx(struct hs_netvsp *nic, bool paused);
+
+struct hs_netvsp_stats {
+	uint32_t nvsp_version;		/* 0: not negotiated */
+	uint32_t ndis_version;		/* major << 16 | minor */
+	uint32_t ndis_mtu;		/* SEND_NDIS_CONFIG MTU */
+	uint64_t ndis_capabilities;	/* SEND_NDIS_CONFIG Capabilities */
+	uint32_t recv_buffer_bytes, recv_suballocs, send_buffer_bytes, send_sections;
+	bool rndis_initialized, link_up, vf_allocated, datapath_vf;
+	uint32_t packet_filter;
+	uint32_t subchannels;		/* allocated by NVSP SUBCHANNEL */
+	bool rss_enabled;
+	uint32_t rss_hash_info;
+	uint32_t offload_tx_csum, offload_rx_csum; /* bit 0 IPv4 header, 1 TCP4, 2 UDP4, 3 TCP6, 4 UDP6 */
+	bool offload_lso4, offload_lso6;
+	uint64_t rndis_requests;	/* RNDIS control messages from the guest */
+	uint64_t tx_frames, tx_bytes, tx_dropped;
+	uint64_t tx_csum_offloaded, tx_lso_packets, tx_lso_segments;
+	uint64_t rx_frames, rx_bytes, rx_dropped, rx_pending_packets;
+	uint64_t rx_by_channel[8];	/* frames delivered per channel index (0..7) */
+	uint64_t vf_frames;		/* delivered to the VF instead */
+	uint64_t bad_requests;		/* malformed or out-of-order guest messages */
+	uint64_t faults;		/* injected faults carried out */
+};
+void hs_netvsp_stats(struct hs_netvsp *nic, struct hs_netvsp_stats *st);
+
+/* the switch's host port */
+void hs_vswitch_set_host_mac(struct hs_vswitch *sw, const uint8_t mac[6]);
+/* send a frame from the host port (forwarded by destination MAC);
+ * 0, or -1 when it is shorter than 14 bytes or longer than 65535 */
+int hs_vswitch_inject(struct hs_vswitch *sw, const void *frame, uint32_t len);
+/* the next frame that reached the host port (broadcast, multicast, the
+ * host MAC, unknown unicast; every frame with `mirror`): its length, 0 if
+ * none; a frame longer than cap is truncated (length still returned) */
+int hs_vswitch_capture(struct hs_vswitch *sw, void *buf, uint32_t cap);
+void hs_vswitch_mirror(struct hs_vswitch *sw, bool all);
+uint64_t hs_vswitch_captured_dropped(struct hs_vswitch *sw);	/* capture queue overflows */
+
+/* netvsp fault injection: the next `count` receive packets (HS_NV_RX_*) or
+ * guest sends (HS_NV_*_COMPLETION*) misbehave; count 0 disarms the kind */
+enum hs_netvsp_fault_kind {
+	HS_NV_RX_RANGE_OUT_OF_BUFFER = 1, /* a range ends past the receive buffer */
+	HS_NV_RX_RANGE_COUNT,		/* RangeCount larger than the ranges present */
+	HS_NV_RX_BAD_SET_ID,		/* TransferPageSetId is not the buffer's id */
+	HS_NV_RX_RNDIS_LENGTH,		/* RNDIS MessageLength past the range */
+	HS_NV_RX_RNDIS_SHORT,		/* MessageLength below the PACKET header */
+	HS_NV_RX_DATA_OFFSET,		/* PACKET DataOffset + DataLength past the message */
+	HS_NV_RX_PPI,			/* a PPI runs past PerPacketInfoLength */
+	HS_NV_DROP_COMPLETION,		/* no completion for the guest's send */
+	HS_NV_COMPLETION_TID,		/* completion TransactionId XOR value (0: ~0) */
+	HS_NV_COMPLETION_STATUS,	/* completion Status = value (0: 2, failure) */
+};
+struct hs_netvsp_fault {
+	enum hs_netvsp_fault_kind kind;
+	unsigned int count;
+	uint64_t value;
+};
+int hs_netvsp_inject(struct hs_netvsp *nic, const struct hs_netvsp_fault *f);
+
 /* ---- integration components: heartbeat, KVP, shutdown, timesync, VSS, fcopy
  *
  * One hs_ic is one IC device (§6): its class GUID comes from the service

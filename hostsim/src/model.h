@@ -1,8 +1,8 @@
 /* SPDX-License-Identifier: GPL-2.0 */
 /*
- * What the device models (storvsp.c, netvsp.c) share: a queue of packets
- * waiting for room in a host->guest ring, a SHA-256 for disk checksums, and
- * SCSI-style big-endian accessors.  Models use only the public hostsim API
+ * What the device models (storvsp.c, netvsp.c) share (model.c, sha256.c): a
+ * queue of packets waiting for room in a host->guest ring, made-up GUIDs, a
+ * SHA-256 for disk checksums, and big-endian (SCSI, network) accessors.  Models use only the public hostsim API
  * plus hs_protocol_error() to report guest mistakes.
  */
 #ifndef HS_MODEL_H
@@ -78,5 +78,7 @@ static inline void put_be64(uint8_t *p, uint64_t v)
 
 /* a monotonic clock in milliseconds */
 uint64_t hs_now_ms(void);
+/* a random-looking version-4 GUID (wire order) derived from `seed` */
+void hs_make_guid(uint8_t g[16], uint64_t seed);
 
 #endif /* HS_MODEL_H */

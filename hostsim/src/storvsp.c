@@ -1297,22 +1297,6 @@ static const struct hs_device_ops sv_ops = {
 };
 
 /* ---- public API --------------------------------------------------------------------- */
-static uint64_t mix64(uint64_t x)
-{
-	x += 0x9E3779B97F4A7C15ull;
-	x = (x ^ (x >> 30)) * 0xBF58476D1CE4E5B9ull;
-	x = (x ^ (x >> 27)) * 0x94D049BB133111EBull;
-	return x ^ (x >> 31);
-}
-
-static void make_guid(uint8_t g[16], uint64_t seed)
-{
-	put64(g, mix64(seed));
-	put64(g + 8, mix64(seed ^ 0x5bd1e995ull));
-	g[7] = (uint8_t)((g[7] & 0x0f) | 0x40);	/* version 4 */
-	g[8] = (uint8_t)((g[8] & 0x3f) | 0x80);	/* RFC 4122 variant */
-}
-
 struct hs_storvsp *hs_storvsp_add(struct hs_host *h, const struct hs_storvsp_config *cfg)
 {
 	static const uint8_t zero[16];
@@ -1335,7 +1319,7 @@ struct hs_storvsp *hs_storvsp_add(struct hs_host *h, const struct hs_storvsp_con
 	if (memcmp(cfg->instance_guid, zero, 16))
 		memcpy(sv->instance, cfg->instance_guid, 16);
 	else
-		make_guid(sv->instance, (uint64_t)(uintptr_t)sv);
+		hs_make_guid(sv->instance, (uint64_t)(uintptr_t)sv);
 	pthread_mutex_init(&sv->lock, NULL);
 
 	memset(&o, 0, sizeof(o));

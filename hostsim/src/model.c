@@ -1,9 +1,10 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * Host->guest packets that did not fit in the ring.  A model that keeps
- * answering while the guest is slow to drain its inbound ring queues the
- * packets here, in order, and sends them from its writable() callback: the
- * guest sees back-pressure, never a lost or reordered completion.
+ * What the device models share.  Host->guest packets that did not fit in
+ * the ring: a model that keeps answering while the guest is slow to drain
+ * its inbound ring queues the packets here, in order, and sends them from
+ * its writable() callback, so the guest sees back-pressure, never a lost or
+ * reordered completion.  And made-up GUIDs and a millisecond clock.
  */
 #include <stdlib.h>
 #include <string.h>
@@ -84,4 +85,20 @@ uint64_t hs_now_ms(void)
 
 	clock_gettime(CLOCK_MONOTONIC, &ts);
 	return (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
+}
+
+static uint64_t mix64(uint64_t x)
+{
+	x += 0x9E3779B97F4A7C15ull;
+	x = (x ^ (x >> 30)) * 0xBF58476D1CE4E5B9ull;
+	x = (x ^ (x >> 27)) * 0x94D049BB133111EBull;
+	return x ^ (x >> 31);
+}
+
+void hs_make_guid(uint8_t g[16], uint64_t seed)
+{
+	put64(g, mix64(seed));
+	put64(g + 8, mix64(seed ^ 0x5bd1e995ull));
+	g[7] = (uint8_t)((g[7] & 0x0f) | 0x40);	/* version 4 */
+	g[8] = (uint8_t)((g[8] & 0x3f) | 0x80);	/* RFC 4122 variant */
 }
