@@ -20,7 +20,9 @@ if [ $# -gt 0 ]; then
 	for r in "$@"; do
 		found=
 		for f in "$TOP"/tests/rungs/[0-9]*-"$r".sh; do
-			[ -e "$f" ] && found=$f
+			# the whole name after NN-: "kabi" is not "fuzz-kabi"
+			b=${f##*/}
+			[ -e "$f" ] && [ "${b#*-}" = "$r.sh" ] && found=$f
 		done
 		[ -n "$found" ] || { echo "check: no rung named $r" >&2; exit 1; }
 		rungs+=("$found")
