@@ -19,6 +19,7 @@
  * as long as this process: across guest reboots, kexec and crashes.
  */
 #define _GNU_SOURCE
+#include <ctype.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <poll.h>
@@ -136,17 +137,6 @@ static void event(const char *fmt, ...)
 
 /* ---- GUIDs: text <-> the wire layout (first three fields little-endian) ---- */
 
-static int hexval(int c)
-{
-	if (c >= '0' && c <= '9')
-		return c - '0';
-	if (c >= 'a' && c <= 'f')
-		return c - 'a' + 10;
-	if (c >= 'A' && c <= 'F')
-		return c - 'A' + 10;
-	return -1;
-}
-
 static int parse_guid(const char *s, uint8_t out[16])
 {
 	/* text digit pairs in the order they appear, then byte positions */
@@ -156,18 +146,16 @@ static int parse_guid(const char *s, uint8_t out[16])
 	if (strlen(s) != 36)
 		return -1;
 	while (n < 16) {
-		int hi, lo;
+		char pair[3] = { s[i], s[i + 1], 0 };
 
 		if (i == 8 || i == 13 || i == 18 || i == 23) {
 			if (s[i++] != '-')
 				return -1;
 			continue;
 		}
-		hi = hexval(s[i]);
-		lo = hexval(s[i + 1]);
-		if (hi < 0 || lo < 0)
+		if (!isxdigit((unsigned char)pair[0]) || !isxdigit((unsigned char)pair[1]))
 			return -1;
-		out[pos[n++]] = (uint8_t)(hi << 4 | lo);
+		out[pos[n++]] = (uint8_t)strtoul(pair, NULL, 16);
 		i += 2;
 	}
 	return 0;
