@@ -64,7 +64,7 @@ lis_modules_of() {
 		[ -n "$n" ] || continue
 		for d in $LIS_MODULE_DIRS; do
 			for m in "$(rp "/lib/modules/$1/$d")/$n.ko"*; do
-				if [ -e "$m" ]; then
+				if [ -e "$m" ] || [ -L "$m" ]; then
 					printf '%s\n' "$n"
 					continue 3
 				fi

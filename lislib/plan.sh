@@ -155,6 +155,8 @@ plan_packages() {
 # plan_is_done: what the plan asks for is what is installed (a re-run is a no-op)
 plan_is_done() {
 	local f n k
+	# an install that stopped half-way left no state: it is not done
+	[ "$(state_get version)" = "$(lis_version)" ] || return 1
 	for f in "${PLAN_INSTALL[@]}"; do
 		n=$(rpm_field "$f" '%{NAME}')
 		[ "$(installed_version "$n")" = "$(rpm_field "$f" '%{VERSION}-%{RELEASE}')" ] || return 1

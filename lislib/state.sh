@@ -56,6 +56,7 @@ state_write() {
 	{
 		printf 'version %s\n' "$(lis_version)"
 		printf 'mode %s\n' "${PKG_MODE:-none}"
+		printf 'replace %s\n' "${PLAN_REPLACE:-0}"
 		for k in $(installed_kernels); do
 			printf 'kernel %s %s\n' "$k" "$(kernel_mode "$k")"
 		done
@@ -136,5 +137,8 @@ restore_file() {
 # forget_undo: the transaction is committed; drop the rollback copies
 forget_undo() {
 	local v
-	while read -r v; do [ -n "$v" ] && rm -f "$(rp "$v").lis-undo"; done <<< "$(journal_get file)"
+	while read -r v; do
+		[ -n "$v" ] || continue
+		rm -f "$(rp "$v").lis-undo"
+	done <<< "$(journal_get file)"
 }

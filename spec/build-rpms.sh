@@ -192,7 +192,7 @@ build_tools() {
 	r=$s/root
 	mkdir -p "$r/usr/share/lis/lislib" "$r/usr/libexec/lis" "$r/usr/sbin" \
 		"$r/etc/kernel/postinst.d" "$r/usr/lib/kernel/install.d" "$r/usr/lib/systemd/system"
-	stage_lislib "$r/usr/share/lis/lislib"
+	"$HERE/stage-lislib.sh" "$r/usr/share/lis/lislib" || die "cannot stage the shell library"
 	cp -p "$TOP/VERSION" "$r/usr/share/lis/VERSION"
 	install -m 0755 "$TOP/lislib/hooks/kernel-postinst" "$r/etc/kernel/postinst.d/51-lis"
 	install -m 0755 "$TOP/lislib/hooks/kernel-install" "$r/usr/lib/kernel/install.d/95-lis.install"
@@ -226,27 +226,6 @@ build_tools() {
 		FILES="$(files_list "$r")" CHANGELOG_DATE="$CHANGELOG_DATE"
 	rpmbuild_reproducible "$s/lis-tools.spec" || die "rpmbuild of lis-tools failed"
 	note "  RPM     lis-tools-$VERSION-$RELEASE"
-}
-
-# stage_lislib DIR: the shell library with the facts it needs from the
-# family trees (module names, release patterns); also used by the ISO build
-stage_lislib() {
-	local dir=$1 d
-	mkdir -p "$dir/families"
-	cp -p "$TOP"/lislib/*.sh "$dir/"
-	lis_module_list > "$dir/modules.list"
-	for d in $LIS_FAMILY_DIRS; do
-		[ "$(family_value "$d" release_pattern)" = '*' ] && continue
-		cp -p "$TOP/$d/family.conf" "$dir/families/$(family_value "$d" name).conf"
-	done
-}
-
-# lis_module_list: every module name any family can replace (for the library)
-lis_module_list() {
-	local d
-	for d in $LIS_FAMILY_DIRS; do
-		sed -e 's/#.*//' -e '/^[[:space:]]*$/d' "$TOP/$d/modules"
-	done | awk '!seen[$0]++'
 }
 
 build_dkms() {

@@ -255,3 +255,25 @@ tree_hash() {
 		root_rpm "$1" -qa --qf '%{NEVRA} %{INSTALLTIME}\n' 2>/dev/null | LC_ALL=C sort) |
 		sha256sum | cut -d' ' -f1
 }
+
+# the GA kernels of RHEL 7.9 and 8.9, for which the tests build LIS
+FIX_K7=3.10.0-1160.el7.x86_64
+FIX_K8=4.18.0-513.5.1.el8_9.x86_64
+
+# build_test_packages OUTDIR [build-rpms.sh options]: lis-tools and kmod-lis
+# for generated RHEL 7.9 and 8.9 builds (every module of the family list)
+build_test_packages() {
+	local o=$1
+	shift
+	[ -e "$FIX_OUT/b7/hv_vmbus.ko" ] || gen_build "$FIX_OUT/b7" "$FIX_K7" rhel7 || return 1
+	[ -e "$FIX_OUT/b8/hv_vmbus.ko" ] || gen_build "$FIX_OUT/b8" "$FIX_K8" rhel8 || return 1
+	"$FIX_TOP/spec/build-rpms.sh" --out "$o" "$@" \
+		--kmod "$FIX_K7=$FIX_OUT/b7" --symvers "$(symvers_of rhel7)" \
+		--kmod "$FIX_K8=$FIX_OUT/b8" --symvers "$(symvers_of rhel8)" tools kmods
+}
+
+# base_rpm OUTDIR TOOLS_RPM: the OS around the kernel, providing what lis-tools needs
+base_rpm() {
+	gen_base_rpm "$1" base-el "/bin/sh, dracut, dkms, make, gcc$(rpm -qp --nosignature --requires "$2" 2>/dev/null |
+		grep -v '^rpmlib(' | sed 's/^/, /' | tr -d '\n')"
+}

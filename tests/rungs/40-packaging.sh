@@ -15,8 +15,8 @@ T=$OUT/tests/packaging
 rm -rf "$T" "$FIX_OUT"
 mkdir -p "$T"
 export SOURCE_DATE_EPOCH=1700000000
-K7=3.10.0-1160.el7.x86_64
-K7B=3.10.0-1062.el7.x86_64 K8=4.18.0-513.5.1.el8_9.x86_64
+K7=$FIX_K7 K8=$FIX_K8
+K7B=3.10.0-1062.el7.x86_64
 VER=$(cat VERSION)
 
 if ! make -s -C tools/lis-kabi > "$T/lis-kabi.log" 2>&1; then
@@ -27,8 +27,6 @@ export LIS_KABI=$OUT/tools/lis-kabi
 
 # the builds: generated RHEL 7 and 8 (every module of the family list), and
 # the real Debian one with whatever modules are built today
-gen_build "$T/b7" "$K7" rhel7
-gen_build "$T/b8" "$K8" rhel8
 DEB=""
 for d in "$OUT"/6.1.0-*-amd64; do
 	[ -e "$d/lis_compat_selftest.ko" ] && [ -r "/usr/src/linux-headers-${d##*/}/Module.symvers" ] && { DEB=${d##*/}; break; }
@@ -40,13 +38,7 @@ if [ -n "$DEB" ]; then
 	done
 fi
 
-build_all() { # OUTDIR [extra args]
-	local o=$1
-	shift
-	spec/build-rpms.sh --out "$o" "$@" \
-		--kmod "$K7=$T/b7" --symvers "$(symvers_of rhel7)" \
-		--kmod "$K8=$T/b8" --symvers "$(symvers_of rhel8)" tools kmods
-}
+build_all() { build_test_packages "$@"; }
 check packaging:builds_tools_and_rhel_kmods build_all "$T/rpm"
 check packaging:builds_dkms spec/build-rpms.sh --out "$T/rpm" --modules "$(sed -e 's/#.*//' hv-generic/modules | while read -r m; do [ -r "drivers/$m/Kbuild" ] && printf '%s ' "$m"; done)lis_compat_selftest" dkms
 R7=$T/rpm/kmod-lis-3.10.0_1160.el7-$VER-1.el7.x86_64.rpm
@@ -200,8 +192,7 @@ fi
 
 # --- install, upgrade and erase with real rpm --root in generated roots ---
 # the OS around the kernel: what lis-tools and the scriptlets need
-BASE_PROVIDES="/bin/sh, dracut, dkms, make, gcc$(q --requires "$RT" | grep -v '^rpmlib(' | sed 's/^/, /' | tr -d '\n')"
-gen_base_rpm "$T/fix" base-el "$BASE_PROVIDES"
+base_rpm "$T/fix" "$RT"
 gen_kernel_rpm "$T/fix" "$K7" "$(symvers_of rhel7)"
 gen_kernel_rpm "$T/fix" "$K7B" "$(symvers_of rhel7)"
 gen_kernel_rpm "$T/fix" "$K8" "$(symvers_of rhel8)"
@@ -241,7 +232,7 @@ install_kmod() {
 check packaging:rpm_install_overrides_links_compatible_kernel_and_rebuilds_images install_kmod
 
 upgrade_kmod() {
-	spec/build-rpms.sh --out "$T/rel2" --release 2 --kmod "$K7=$T/b7" kmods >/dev/null || return 1
+	spec/build-rpms.sh --out "$T/rel2" --release 2 --kmod "$K7=$FIX_OUT/b7" kmods >/dev/null || return 1
 	root_rpm "$R" -U "$T/rel2/kmod-lis-3.10.0_1160.el7-$VER-2.el7.x86_64.rpm" || return 1
 	[ "$(root_rpm "$R" -q --qf '%{RELEASE}' kmod-lis-3.10.0_1160.el7)" = 2.el7 ] &&
 	resolves_to "$R" "$K7" hv_vmbus extra/lis/ && resolves_to "$R" "$K7B" hv_vmbus weak-updates/lis/ &&

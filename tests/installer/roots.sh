@@ -1,0 +1,45 @@
+# SPDX-License-Identifier: GPL-2.0
+# shellcheck shell=bash
+#
+# Generated roots and a medium for the installer rungs (sourced after
+# tests/packaging/fixtures.sh).  One package set is built per run: lis-tools,
+# lis-dkms, kmod-lis for the RHEL 7.9 GA kernel and the RHEL 8.9 GA kernel
+# (generated modules with real kABI CRCs), and a medium laid out as the ISO.
+
+# ga_kernel FAMILY MINOR: the GA kernel release of a minor release (x86_64)
+ga_kernel() {
+	local minor ga dist
+	read -r minor ga _ < <(awk -v m="$2" '$1 == m' "$FIX_TOP/hv-$1.x/releases")
+	dist=el${1#rhel}
+	case $1 in rhel8) [ "${minor#*.}" -ge 1 ] 2>/dev/null && dist="el8_${minor#*.}" ;; esac
+	[ "$minor" = 8.0 ] && dist=el8
+	printf '%s.%s.x86_64\n' "$ga" "$dist"
+}
+
+# kernel_pkg KVER [HYPERV]: a generated kernel package (cached per run)
+kernel_pkg() {
+	local k=$1 fam=rhel7 f
+	case $k in 4.18.0-*) fam=rhel8 ;; esac
+	f=$INST/fix/kernel-${k%.x86_64}.x86_64.rpm
+	[ "${2:-m}" = y ] && f=$INST/fix/kernel-hvy-${k%.x86_64}.x86_64.rpm
+	if [ ! -e "$f" ]; then
+		if [ "${2:-m}" = y ]; then
+			gen_kernel_rpm "$INST/fix" "$k" "$(symvers_of "$fam")" y kernel-hvy >&2 || return 1
+		else
+			gen_kernel_rpm "$INST/fix" "$k" "$(symvers_of "$fam")" >&2 || return 1
+		fi
+	fi
+	printf '%s\n' "$f"
+}
+
+# rhel_root DIR ID VERSION NAME KVER...: a root of that release with those
+# kernels installed (CentOS says only the major release in os-release)
+rhel_root() {
+	local r=$1 id=$2 v=$3 name=$4 k pk=() vid=$3 relf=etc/redhat-release
+	shift 4
+	case $id in centos) vid=${v%%.*}; relf=etc/centos-release ;; ol) relf=etc/oracle-release ;; esac
+	new_root "$r" "$(printf 'etc/os-release=NAME="%s"\nID="%s"\nID_LIKE="rhel fedora"\nVERSION_ID="%s"\nPRETTY_NAME="%s %s"' \
+		"$name" "$id" "$vid" "$name" "$v")" "$relf=$name release $v"
+	for k in "$@"; do pk+=("$(kernel_pkg "$k")") || return 1; done
+	root_rpm "$r" -i "$INST/fix/base-el-1-1.x86_64.rpm" "${pk[@]}" > "$r.rpm.log" 2>&1 || { cat "$r.rpm.log" >&2; return 1; }
+}

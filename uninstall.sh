@@ -1,0 +1,81 @@
+#!/usr/bin/env bash
+# SPDX-License-Identifier: GPL-2.0
+#
+# uninstall.sh [options]: remove LIS and return the guest to its in-tree
+# Hyper-V drivers.
+#
+# Removes every LIS package (or, on distributions without rpm, every file
+# LIS unpacked and its DKMS builds), the module blocks, the trial-boot
+# entries, the kernel-update hooks and the state under /var/lib/lis, then
+# rebuilds and proves the image of every kernel that ran on LIS.  Run it
+# before a Leapp in-place upgrade (7 -> 8).  Any failure rolls back.
+#
+# Options:
+#   -n, --dry-run      print the plan and stop; change nothing
+#   -y, --yes          do not ask for confirmation
+#   --root DIR         uninstall from the system image at DIR (offline)
+#   --json             the plan and the result as JSON on stdout
+#   --log FILE         log here instead of /var/log/lis/uninstall.log
+#   -h, --help         this text
+#
+# Exit codes: 0 removed or nothing to remove, 1 failed and rolled back,
+# 2 usage, 3 not root, 11 rollback incomplete, 12 not confirmed.
+set -euo pipefail
+# shellcheck source=lislib/lis.sh
+. "$(dirname "$(readlink -f "$0")")/lislib/lis.sh"
+
+plan_removal() {
+	local k
+	for k in $(installed_kernels); do
+		PLAN_KERNELS+=("$k")
+		plan_set "$k" intree "LIS is removed: back to the in-tree drivers"
+	done
+	readlines PLAN_ERASE "$(installed_lis_packages)"
+	# shellcheck disable=SC2034  # read by the report
+	PKG_MODE=none
+}
+
+cleanup_leftovers() {
+	local f
+	trial_disarm
+	for f in "$(rp /boot)"/*.lis-prev; do
+		[ -e "$f" ] && run rm -f "$f"
+	done
+	run rm -rf "$(rp /var/lib/lis)"
+}
+
+main() {
+	parse_options uninstall "$@"
+	log_open uninstall "$@"
+	check_root_user
+	detect_release
+	plan_removal
+	print_plan
+	if [ ${#PLAN_ERASE[@]} -eq 0 ] && [ -z "$(blocked_modules_of)" ] && ! [ -d "$(rp /var/lib/lis)" ]; then
+		say "LIS is not installed; nothing to do."
+		json_report uninstall not-installed "$EX_OK"
+		exit "$EX_OK"
+	fi
+	if [ "$LIS_DRY_RUN" = 1 ]; then
+		say "Dry run: nothing was changed."
+		json_report uninstall dry-run "$EX_OK"
+		exit "$EX_OK"
+	fi
+	confirm "Remove LIS and return to the in-tree drivers?" || { json_report uninstall declined "$EX_DECLINED"; fail_with "$EX_DECLINED" "Not confirmed; nothing was changed."; }
+	if root_uses_rpm; then
+		# the packages' own scriptlets must not run DKMS removals behind our back
+		run_plan uninstall
+	else
+		local v
+		v=$(installed_version lis-dkms)
+		lock_take || fail_with "$EX_FAILED" "Another LIS installer is running; nothing was changed."
+		[ -z "$v" ] || dkms_remove_all "${v%-*}" || warn "dkms remove failed"
+		lock_release
+		run_plan uninstall
+	fi
+	cleanup_leftovers
+	say "LIS is removed; every kernel is on its in-tree Hyper-V drivers. The log is $LIS_LOG."
+	json_report uninstall removed "$EX_OK"
+}
+
+main "$@"
