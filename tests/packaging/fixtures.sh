@@ -132,7 +132,9 @@ gen_kernel_rpm() {
 	local outdir=$1 kver=$2 sv=$3 hyperv=${4:-m} pname=${5:-kernel} st v r m
 	st=$FIX_OUT/kstage-$kver
 	rm -rf "$st"
-	mkdir -p "$st/boot" "$st/lib/modules/$kver/kernel/drivers/hv" "$outdir"
+	# like RHEL's kernel packages, it owns the kmod directories
+	mkdir -p "$st/boot" "$st/lib/modules/$kver/kernel/drivers/hv" "$outdir" \
+		"$st/lib/modules/$kver/extra" "$st/lib/modules/$kver/updates" "$st/lib/modules/$kver/weak-updates"
 	echo "generated kernel image $kver" > "$st/boot/vmlinuz-$kver"
 	gzip -9nc "$sv" > "$st/boot/symvers-$kver.gz"
 	printf 'CONFIG_HYPERV=%s\nCONFIG_HYPERV_STORAGE=m\nCONFIG_HYPERV_NET=m\n' "$hyperv" > "$st/boot/config-$kver"
@@ -155,6 +157,7 @@ gen_kernel_rpm() {
 		printf '%%post -p /bin/sh\ndepmod -a %s\n' "$kver"
 		printf '%%files\n/boot/vmlinuz-%s\n/boot/symvers-%s.gz\n/boot/config-%s\n/lib/modules/%s/kernel\n/lib/modules/%s/modules.*\n' "$kver" "$kver" "$kver" "$kver" "$kver"
 		printf '%%ghost /lib/modules/%s/modules.dep\n' "$kver"
+		printf '%%dir /lib/modules/%s/%s\n' "$kver" extra "$kver" updates "$kver" weak-updates
 	} > "$st.spec"
 	fixture_rpmbuild "$st.spec" "$outdir"
 }
