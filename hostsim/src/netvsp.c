@@ -341,10 +341,20 @@ static void rx_flush(struct hs_netvsp *nic)
 
 			if (ctype == CHAN_DATA && i == 0)
 				rx_corrupt_message(nic, batch[i]->data, batch[i]->len, batch[i]->len);
-			hs_gpadl_copy_to_guest(primary(nic), nic->recv_gpadl, off, batch[i]->data,
-					       batch[i]->len);
+			if (hs_gpadl_copy_to_guest(primary(nic), nic->recv_gpadl, off,
+						   batch[i]->data, batch[i]->len))
+				break;
 			put32(ext + 8 + 8 * i, batch[i]->len);
 			put32(ext + 12 + 8 * i, off);
+		}
+		if (i < n) {
+			/* the guest tore the buffer's GPADL down without revoking it */
+			bad(nic, "receive buffer GPADL gone", nic->recv_gpadl);
+			for (i = 0; i < n; i++)
+				rx_free(nic, &p->runs[i]);
+			drop_rx_state(nic);
+			nic->have_recv = false;
+			return;
 		}
 		count = n;
 		if (ctype == CHAN_DATA) {
@@ -380,7 +390,8 @@ static void rx_flush(struct hs_netvsp *nic)
 	}
 }
 
-static void rx_queue(struct hs_netvsp *nic, uint16_t chan, uint8_t ctype, const uint8_t *msg,
+/* false: dropped (no buffer, backlog full, larger than the buffer) */
+static bool rx_queue(struct hs_netvsp *nic, uint16_t chan, uint8_t ctype, const uint8_t *msg,
 		     uint32_t len)
 {
 	struct rx_msg *m;
@@ -388,7 +399,7 @@ static void rx_queue(struct hs_netvsp *nic, uint16_t chan, uint8_t ctype, const 
 	if (!nic->have_recv || nic->bl_n >= RX_BACKLOG_MAX ||
 	    (uint64_t)len > (uint64_t)nic->nsub * nic->suballoc) {
 		nic->st.rx_dropped++;
-		return;
+		return false;
 	}
 	m = hs_zalloc(sizeof(*m) + len);
 	m->chan = chan;
@@ -402,6 +413,7 @@ static void rx_queue(struct hs_netvsp *nic, uint16_t chan, uint8_t ctype, const 
 	nic->bl_tail = m;
 	nic->bl_n++;
 	rx_flush(nic);
+	return true;
 }
 
 /* the guest completed a transfer-page packet */
@@ -526,12 +538,13 @@ void hs_netvsp_receive(struct hs_netvsp *nic, const uint8_t *f, uint32_t len)
 	put32(m + 12, flen);
 	put32(m + 28, ppi ? 36 : 0);	/* PerPacketInfoOffset */
 	put32(m + 32, ppi);
-	rx_queue(nic, chan, CHAN_DATA, m, mlen);
+	if (rx_queue(nic, chan, CHAN_DATA, m, mlen)) {
+		nic->st.rx_frames++;
+		nic->st.rx_bytes += flen;
+		if (chan < 8)
+			nic->st.rx_by_channel[chan]++;
+	}
 	free(m);
-	nic->st.rx_frames++;
-	nic->st.rx_bytes += flen;
-	if (chan < 8)
-		nic->st.rx_by_channel[chan]++;
 }
 
 /* ---- RNDIS from the guest: control ----------------------------------------------------- */
@@ -1073,8 +1086,8 @@ static void nvsp_subchannel(struct hs_netvsp *nic, struct nv_chan *c, const stru
 		if (n > nic->max_queues - 1u)
 			n = nic->max_queues - 1u;
 		if (n > nic->subchannels)
-			nic->subchannels += (uint32_t)hs_device_add_subchannels(nic->dev,
-									      n - nic->subchannels);
+			nic->subchannels += (uint32_t)hs_device_add_subchannels(
+				hs_channel_device(c->ch), n - nic->subchannels);
 		n = nic->subchannels < n ? nic->subchannels : n;
 	}
 	put32(r, NVSP_SUBCHANNEL);

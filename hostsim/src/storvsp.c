@@ -1069,7 +1069,7 @@ static bool version_ok(const struct hs_storvsp *sv, uint16_t v)
 	return false;
 }
 
-static uint32_t create_subchannels(struct hs_storvsp *sv, uint16_t n)
+static uint32_t create_subchannels(struct hs_storvsp *sv, struct hs_channel *ch, uint16_t n)
 {
 	if (!sv->multi_channel || sv->version < 0x0501 || !n || n > sv->max_channels) {
 		bad_request(sv, "CREATE_SUB_CHANNELS not allowed", n);
@@ -1077,7 +1077,8 @@ static uint32_t create_subchannels(struct hs_storvsp *sv, uint16_t n)
 	}
 	/* the device ends up with n sub-channels; earlier ones are reused */
 	if (n > sv->subchannels)
-		sv->subchannels += (uint32_t)hs_device_add_subchannels(sv->dev, n - sv->subchannels);
+		sv->subchannels += (uint32_t)hs_device_add_subchannels(hs_channel_device(ch),
+								       n - sv->subchannels);
 	return sv->subchannels >= n ? ST_SUCCESS : ST_UNSUCCESSFUL;
 }
 
@@ -1159,7 +1160,7 @@ static void handle(struct hs_storvsp *sv, struct sv_chan *c, const struct hs_pac
 		sv->initialized = true;
 		break;
 	case OP_CREATE_SUB_CHANNELS:
-		status = create_subchannels(sv, le16(p->payload + VP_BODY));
+		status = create_subchannels(sv, c->ch, le16(p->payload + VP_BODY));
 		break;
 	case OP_RESET_LUN:
 	case OP_RESET_ADAPTER:

@@ -1336,6 +1336,8 @@ static void t_reopen(struct guest *g)
 	for (i = 0; i < 100 && sv_stats(&s).delayed_pending == 0; i++)
 		g_sleep_ms(1);
 	OK(g_close(g, &s.c[0]));
+	for (i = 0; i < 1000 && sv_stats(&s).initialized; i++)	/* closed() runs later */
+		g_sleep_ms(1);
 	REQUIRE(!sv_stats(&s).initialized, "initialized after close");
 	i = m_find_offer(s.o, s.n, scsi_class, NULL, 0);
 	OK(m_open(g, &s.c[0], s.o[i], 8));
