@@ -89,18 +89,9 @@ main() {
 	log_open install "$@"
 	detect
 	plan
-	if plan_is_done; then
-		say "LIS $(lis_version) is already installed as planned; nothing to do."
-		json_report install already-installed "$EX_OK"
-		exit "$EX_OK"
-	fi
+	plan_is_done && stop_if_done install already-installed "LIS $(lis_version) is already installed as planned; nothing to do."
 	preflight
-	if [ "$LIS_DRY_RUN" = 1 ]; then
-		say "Dry run: nothing was changed."
-		json_report install dry-run "$EX_OK"
-		exit "$EX_OK"
-	fi
-	confirm "Install LIS $(lis_version) as planned?" || { json_report install declined "$EX_DECLINED"; fail_with "$EX_DECLINED" "Not confirmed; nothing was changed."; }
+	dry_run_or_confirm install "Install LIS $(lis_version) as planned?"
 	run_plan install
 	say "LIS $(lis_version) is installed. Reboot to start the new drivers (the first boot is a trial). The log is $LIS_LOG."
 	json_report install installed "$EX_OK"

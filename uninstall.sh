@@ -52,16 +52,9 @@ main() {
 	plan_removal
 	print_plan
 	if [ ${#PLAN_ERASE[@]} -eq 0 ] && [ -z "$(blocked_modules_of)" ] && ! [ -d "$(rp /var/lib/lis)" ]; then
-		say "LIS is not installed; nothing to do."
-		json_report uninstall not-installed "$EX_OK"
-		exit "$EX_OK"
+		stop_if_done uninstall not-installed "LIS is not installed; nothing to do."
 	fi
-	if [ "$LIS_DRY_RUN" = 1 ]; then
-		say "Dry run: nothing was changed."
-		json_report uninstall dry-run "$EX_OK"
-		exit "$EX_OK"
-	fi
-	confirm "Remove LIS and return to the in-tree drivers?" || { json_report uninstall declined "$EX_DECLINED"; fail_with "$EX_DECLINED" "Not confirmed; nothing was changed."; }
+	dry_run_or_confirm uninstall "Remove LIS and return to the in-tree drivers?"
 	if root_uses_rpm; then
 		# the packages' own scriptlets must not run DKMS removals behind our back
 		run_plan uninstall

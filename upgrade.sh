@@ -49,17 +49,8 @@ main() {
 	fi
 	plan_all "$LIS_MEDIUM" "$LIS_KERNEL"
 	print_plan
-	if plan_is_done; then
-		say "LIS $(lis_version) already covers every kernel as planned; nothing to do."
-		json_report upgrade already-installed "$EX_OK"
-		exit "$EX_OK"
-	fi
-	if [ "$LIS_DRY_RUN" = 1 ]; then
-		say "Dry run: nothing was changed."
-		json_report upgrade dry-run "$EX_OK"
-		exit "$EX_OK"
-	fi
-	confirm "Upgrade LIS to $(lis_version) as planned?" || { json_report upgrade declined "$EX_DECLINED"; fail_with "$EX_DECLINED" "Not confirmed; nothing was changed."; }
+	plan_is_done && stop_if_done upgrade already-installed "LIS $(lis_version) already covers every kernel as planned; nothing to do."
+	dry_run_or_confirm upgrade "Upgrade LIS to $(lis_version) as planned?"
 	run_plan upgrade
 	say "LIS $(lis_version) covers every installed kernel as planned. The log is $LIS_LOG."
 	json_report upgrade upgraded "$EX_OK"

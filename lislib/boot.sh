@@ -85,9 +85,11 @@ trial_arm() {
 	say "  trial boot: armed; the next boot tries the new drivers once, and falls back unless the health check commits them"
 }
 
-# trial_commit: the new drivers are healthy: their entries become the default
-trial_commit() {
-	local tag k way entry
+# trial_end COMMIT: remove the fallback entries; with COMMIT=1 the normal
+# entries become the default again (the health check), else only the
+# entries go (uninstall, rollback)
+trial_end() {
+	local commit=$1 tag k way entry
 	[ -r "$(rp "$LIS_TRIAL")" ] || return 0
 	while read -r tag k way; do
 		[ "$tag" = kernel ] || continue
@@ -95,31 +97,23 @@ trial_commit() {
 		bls)
 			entry=$(bls_entry_of "$k") || continue
 			rm -f "$(rp "${entry%.conf}-lisfallback.conf")"
+			[ "$commit" = 1 ] || continue
 			run_in_root grub2-set-default "$(basename "$entry" .conf)" || return 1
 			;;
 		grubby)
 			run_in_root grubby --remove-kernel "/boot/vmlinuz-$k" --initrd "$(initramfs_image "$k").lis-prev" || true
+			[ "$commit" = 1 ] || continue
 			run_in_root grub2-set-default 0 || return 1
 			;;
 		esac
 	done < "$(rp "$LIS_TRIAL")"
 	rm -f "$(rp "$LIS_TRIAL")"
+	[ "$commit" = 1 ] || return 0
 	echo "committed $(date -u +%FT%TZ)" > "$(rp /var/lib/lis/trial-result)"
 }
 
-# trial_disarm: remove fallback entries (uninstall, rollback)
-trial_disarm() {
-	local tag k way entry
-	[ -r "$(rp "$LIS_TRIAL")" ] || return 0
-	while read -r tag k way; do
-		[ "$tag" = kernel ] || continue
-		case $way in
-		bls) entry=$(bls_entry_of "$k") && rm -f "$(rp "${entry%.conf}-lisfallback.conf")" ;;
-		grubby) run_in_root grubby --remove-kernel "/boot/vmlinuz-$k" --initrd "$(initramfs_image "$k").lis-prev" || true ;;
-		esac
-	done < "$(rp "$LIS_TRIAL")"
-	rm -f "$(rp "$LIS_TRIAL")"
-}
+trial_commit() { trial_end 1; }
+trial_disarm() { trial_end 0; }
 
 # health_problems: why the running system is not healthy on our drivers
 # (empty output: healthy).  Root disk on our storvsc, network on our netvsc,

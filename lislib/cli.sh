@@ -55,6 +55,22 @@ confirm() {
 	return 1
 }
 
+# stop_if_done TOOL RESULT MESSAGE: a no-op run says so and exits 0
+stop_if_done() {
+	say "$3"
+	json_report "$1" "$2" "$EX_OK"
+	exit "$EX_OK"
+}
+
+# dry_run_or_confirm TOOL QUESTION: --dry-run stops after the plan; else ask
+dry_run_or_confirm() {
+	[ "$LIS_DRY_RUN" = 1 ] && stop_if_done "$1" dry-run "Dry run: nothing was changed."
+	if ! confirm "$2"; then
+		json_report "$1" declined "$EX_DECLINED"
+		fail_with "$EX_DECLINED" "Not confirmed; nothing was changed."
+	fi
+}
+
 # check_root_user: everything here needs root (rpm, chroot, /boot)
 check_root_user() {
 	[ "$(id -u)" -eq 0 ] || fail_with "$EX_NOT_ROOT" "LIS must be run as root (try sudo)."

@@ -193,8 +193,10 @@ TOOLBOX_CMDS="bash sh cat cp mv rm ln mkdir rmdir mktemp ls sort head tail tr cu
 
 # make_toolbox: a tree with the host's copies of TOOLBOX_CMDS and their libraries
 make_toolbox() {
-	local tb=$FIX_OUT/toolbox c p l
-	[ -e "$tb/.done" ] && { printf '%s\n' "$tb"; return 0; }
+	local tb=$FIX_OUT/toolbox c p l stamp
+	# rebuilt when the stand-ins or the command list change
+	stamp=$( (cat "$FIX_TOP"/tests/installer/standins/*; echo "$TOOLBOX_CMDS ${LIS_KABI:-}") | sha256sum)
+	[ "$(cat "$tb/.done" 2>/dev/null)" = "$stamp" ] && { printf '%s\n' "$tb"; return 0; }
 	rm -rf "$tb"
 	mkdir -p "$tb/usr/bin" "$tb/usr/sbin" "$tb/usr/lib64" "$tb/etc"
 	ln -s usr/bin "$tb/bin"; ln -s usr/sbin "$tb/sbin"; ln -s usr/lib "$tb/lib"; ln -s usr/lib64 "$tb/lib64"
@@ -212,7 +214,7 @@ make_toolbox() {
 	for c in depmod modprobe modinfo; do ln -sf ../bin/kmod "$tb/usr/sbin/$c"; rm -f "$tb/usr/bin/$c"; done
 	cp "$FIX_TOP"/tests/installer/standins/* "$tb/usr/sbin/"
 	chmod 0755 "$tb"/usr/sbin/*
-	touch "$tb/.done"
+	printf '%s\n' "$stamp" > "$tb/.done"
 	printf '%s\n' "$tb"
 }
 

@@ -155,7 +155,7 @@ check packaging:same_sources_and_epoch_give_identical_rpms reproducible
 
 # signatures: a throwaway RSA key generated in this run
 export GNUPGHOME=$T/gnupg
-mkdir -p -m 0700 "$GNUPGHOME"
+mkdir -p "$GNUPGHOME" && chmod 0700 "$GNUPGHOME"
 gpg --batch --quiet --pinentry-mode loopback --passphrase '' --quick-generate-key 'LIS test signing <lis@test.invalid>' rsa2048 sign never 2> /dev/null
 KEYID=$(gpg --batch --with-colons --list-keys | awk -F: '$1 == "pub" { print $5; exit }')
 gpg --batch --armor --export "$KEYID" > "$T/RPM-GPG-KEY-LIS"
@@ -290,8 +290,11 @@ if [ -n "$DEB" ]; then
 		(cd "$d/src" && rpm2cpio "$RD" | cpio -idm --quiet) || return 1
 		mv "$d/src/usr/src/lis-$VER" "$d/src/" && rm -rf "$d/src/usr" "$d/src/etc"
 		local opts=(--dkmstree "$d/tree" --sourcetree "$d/src" --installtree "$d/install")
-		dkms add -m lis -v "$VER" "${opts[@]}" > "$d/log" 2>&1 &&
-		dkms build -m lis -v "$VER" -k "$DEB" "${opts[@]}" >> "$d/log" 2>&1 || { tail -n 20 "$d/log"; return 1; }
+		if ! dkms add -m lis -v "$VER" "${opts[@]}" > "$d/log" 2>&1 ||
+			! dkms build -m lis -v "$VER" -k "$DEB" "${opts[@]}" >> "$d/log" 2>&1; then
+			tail -n 20 "$d/log"
+			return 1
+		fi
 		mods=$(sed -n 's/^BUILT_MODULE_NAME\[[0-9]*\]="\(.*\)"/\1/p' "$d/src/lis-$VER/dkms.conf")
 		for m in $mods; do
 			[ -e "$d/tree/lis/$VER/$DEB/x86_64/module/$m.ko" ] || [ -e "$d/tree/lis/$VER/$DEB/x86_64/module/$m.ko.xz" ] ||
