@@ -102,3 +102,43 @@ void hs_make_guid(uint8_t g[16], uint64_t seed)
 	g[7] = (uint8_t)((g[7] & 0x0f) | 0x40);	/* version 4 */
 	g[8] = (uint8_t)((g[8] & 0x3f) | 0x80);	/* RFC 4122 variant */
 }
+
+struct hs_mchan *hs_mchan_get(struct hs_mchan **v, unsigned int *n, struct hs_channel *ch)
+{
+	unsigned int idx = hs_channel_subchannel_index(ch);
+
+	if (idx >= *n) {
+		*v = realloc(*v, (idx + 1) * sizeof(**v));
+		if (!*v)
+			abort();
+		memset(*v + *n, 0, (idx + 1 - *n) * sizeof(**v));
+		*n = idx + 1;
+	}
+	(*v)[idx].ch = ch;
+	return &(*v)[idx];
+}
+
+void hs_mchan_free(struct hs_mchan *v, unsigned int n)
+{
+	unsigned int i;
+
+	for (i = 0; i < n; i++)
+		hs_outq_clear(&v[i].outq);
+	free(v);
+}
+
+uint64_t hs_gpa_bytes(const struct hs_packet *p)
+{
+	uint64_t total = 0;
+	uint32_t i, off = 0;
+
+	if (p->type != PKT_GPA_DIRECT)
+		return 0;
+	for (i = 0; i < p->range_count && off + 8 <= p->ranges_len; i++) {
+		uint32_t count = le32(p->ranges + off), first = le32(p->ranges + off + 4);
+
+		total += count;
+		off += 8 + 8 * ((first + count + HV_PAGE - 1) / HV_PAGE);
+	}
+	return total;
+}

@@ -30,6 +30,19 @@ int hs_outq_send(struct hs_outq *q, struct hs_channel *ch, uint16_t type, uint16
 bool hs_outq_flush(struct hs_outq *q, struct hs_channel *ch);
 void hs_outq_clear(struct hs_outq *q);
 
+/* ---- a model's view of its channels, by SubChannelIndex ----------------------- */
+struct hs_mchan {
+	struct hs_channel *ch;
+	bool open;
+	unsigned int gen;		/* bumped on open and close */
+	struct hs_outq outq;
+};
+/* the slot of `ch` in *v (grown as needed); the caller serializes */
+struct hs_mchan *hs_mchan_get(struct hs_mchan **v, unsigned int *n, struct hs_channel *ch);
+void hs_mchan_free(struct hs_mchan *v, unsigned int n);
+/* the bytes a GPA-direct packet's ranges describe */
+uint64_t hs_gpa_bytes(const struct hs_packet *p);
+
 /* ---- SHA-256 (FIPS 180-4) ------------------------------------------------------- */
 struct hs_sha256 {
 	uint32_t h[8];

@@ -231,30 +231,20 @@ static uint32_t toeplitz(const uint8_t *key, uint32_t key_len, const uint8_t *in
 bool hs_frame_rss(const uint8_t *f, const struct hs_frame_info *fi, uint32_t hash_info,
 		  const uint8_t *key, uint32_t key_len, uint32_t *hash)
 {
+	/* per family: the address-only, TCP and UDP bits and the addresses */
+	bool v4 = fi->ipver == 4;
+	uint32_t ip = v4 ? RSS_IPV4 : RSS_IPV6, tcp = v4 ? RSS_TCP_IPV4 : RSS_TCP_IPV6;
+	uint32_t udp = v4 ? RSS_UDP_IPV4 : RSS_UDP_IPV6, alen = v4 ? 4 : 16, n = 2 * alen;
 	uint8_t in[36];
-	uint32_t n, alen = fi->ipver == 4 ? 4 : 16;
 	bool ports;
 
-	if (fi->ipver == 4) {
-		if (!(hash_info & (RSS_IPV4 | RSS_TCP_IPV4 | RSS_UDP_IPV4)))
-			return false;
-		ports = (fi->proto == IPPROTO_TCP_ && (hash_info & RSS_TCP_IPV4)) ||
-			(fi->proto == IPPROTO_UDP_ && (hash_info & RSS_UDP_IPV4));
-		if (!ports && !(hash_info & RSS_IPV4))
-			return false;
-		memcpy(in, f + fi->l3 + 12, 8);
-	} else if (fi->ipver == 6) {
-		if (!(hash_info & (RSS_IPV6 | RSS_TCP_IPV6 | RSS_UDP_IPV6)))
-			return false;
-		ports = (fi->proto == IPPROTO_TCP_ && (hash_info & RSS_TCP_IPV6)) ||
-			(fi->proto == IPPROTO_UDP_ && (hash_info & RSS_UDP_IPV6));
-		if (!ports && !(hash_info & RSS_IPV6))
-			return false;
-		memcpy(in, f + fi->l3 + 8, 32);
-	} else {
+	if (fi->ipver != 4 && fi->ipver != 6)
 		return false;
-	}
-	n = 2 * alen;
+	ports = (fi->proto == IPPROTO_TCP_ && (hash_info & tcp)) ||
+		(fi->proto == IPPROTO_UDP_ && (hash_info & udp));
+	if (!ports && !(hash_info & ip))
+		return false;
+	memcpy(in, f + fi->l3 + (v4 ? 12 : 8), n);	/* source, then destination */
 	if (ports) {
 		memcpy(in + n, f + fi->l4, 4);
 		n += 4;

@@ -95,12 +95,6 @@ static const uint32_t default_versions[] = {
 };
 
 /* ---- state ------------------------------------------------------------------------- */
-struct nv_chan {
-	struct hs_channel *ch;
-	bool open;
-	struct hs_outq outq;
-};
-
 struct rx_run {
 	uint32_t first, count;		/* sub-allocations */
 };
@@ -164,7 +158,7 @@ struct hs_netvsp {
 	uint32_t vf_serial;
 	struct hs_frameq vfq;
 
-	struct nv_chan *chans;
+	struct hs_mchan *chans;
 	unsigned int nchans;
 	struct rx_pending *pend;
 	unsigned int npend, cap_pend;
@@ -183,19 +177,9 @@ static void bad(struct hs_netvsp *nic, const char *what, uint32_t detail)
 	hs_protocol_error(nic->h, "netvsp: %s (%#x)", what, detail);
 }
 
-static struct nv_chan *chan_of(struct hs_netvsp *nic, struct hs_channel *ch)
+static struct hs_mchan *chan_of(struct hs_netvsp *nic, struct hs_channel *ch)
 {
-	unsigned int idx = hs_channel_subchannel_index(ch);
-
-	if (idx >= nic->nchans) {
-		nic->chans = realloc(nic->chans, (idx + 1) * sizeof(*nic->chans));
-		if (!nic->chans)
-			abort();
-		memset(nic->chans + nic->nchans, 0, (idx + 1 - nic->nchans) * sizeof(*nic->chans));
-		nic->nchans = idx + 1;
-	}
-	nic->chans[idx].ch = ch;
-	return &nic->chans[idx];
+	return hs_mchan_get(&nic->chans, &nic->nchans, ch);
 }
 
 static bool chan_open(const struct hs_netvsp *nic, unsigned int idx)
@@ -309,7 +293,7 @@ static void rx_flush(struct hs_netvsp *nic)
 		uint16_t chan = m->chan, set_id = nic->recv_id;
 		uint8_t ctype = m->ctype;
 		uint32_t n = 0, i, count;
-		struct nv_chan *c;
+		struct hs_mchan *c;
 
 		if (!nic->have_recv || !chan_open(nic, chan)) {
 			nic->bl_head = m->next;
@@ -417,7 +401,7 @@ static bool rx_queue(struct hs_netvsp *nic, uint16_t chan, uint8_t ctype, const 
 }
 
 /* the guest completed a transfer-page packet */
-static void rx_completed(struct hs_netvsp *nic, struct nv_chan *c, const struct hs_packet *p)
+static void rx_completed(struct hs_netvsp *nic, struct hs_mchan *c, const struct hs_packet *p)
 {
 	unsigned int i, k;
 
@@ -925,7 +909,7 @@ static bool rndis_packet(struct hs_netvsp *nic, uint8_t *m, uint32_t len)
 static uint32_t rndis_send(struct hs_netvsp *nic, const struct hs_packet *p)
 {
 	uint32_t ctype = le32(p->payload + 4), idx = le32(p->payload + 8);
-	uint32_t ssize = le32(p->payload + 12), gpa_len = 0, total, off, k = 0, i;
+	uint32_t ssize = le32(p->payload + 12), gpa_len, total, off, k = 0;
 	uint8_t *buf;
 	uint32_t status = NVSP_OK;
 
@@ -940,15 +924,13 @@ static uint32_t rndis_send(struct hs_netvsp *nic, const struct hs_packet *p)
 	}
 	if (idx == NO_SECTION)
 		ssize = 0;
-	if (p->type == PKT_GPA_DIRECT)
-		for (i = 0, off = 0; i < p->range_count && off + 8 <= p->ranges_len; i++) {
-			uint32_t cnt = le32(p->ranges + off), first = le32(p->ranges + off + 4);
-
-			gpa_len += cnt;
-			off += 8 + 8 * ((first + cnt + HV_PAGE - 1) / HV_PAGE);
-		}
+	if (hs_gpa_bytes(p) > 16u << 20) {
+		bad(nic, "SEND_RNDIS_PACKET larger than 16 MiB", (uint32_t)(hs_gpa_bytes(p) >> 20));
+		return NVSP_FAIL;
+	}
+	gpa_len = (uint32_t)hs_gpa_bytes(p);
 	total = ssize + gpa_len;
-	if (!total || total > 16u << 20) {
+	if (!total) {
 		bad(nic, "SEND_RNDIS_PACKET without data", total);
 		return NVSP_FAIL;
 	}
@@ -986,7 +968,7 @@ static uint32_t rndis_send(struct hs_netvsp *nic, const struct hs_packet *p)
 }
 
 /* ---- NVSP ----------------------------------------------------------------------------------- */
-static void reply(struct hs_netvsp *nic, struct nv_chan *c, const struct hs_packet *p,
+static void reply(struct hs_netvsp *nic, struct hs_mchan *c, const struct hs_packet *p,
 		  uint8_t *msg, uint32_t len)
 {
 	(void)nic;
@@ -994,7 +976,7 @@ static void reply(struct hs_netvsp *nic, struct nv_chan *c, const struct hs_pack
 		hs_outq_send(&c->outq, c->ch, PKT_COMP, 0, p->trans_id, NULL, 0, msg, len);
 }
 
-static void send_complete(struct hs_netvsp *nic, struct nv_chan *c, const struct hs_packet *p,
+static void send_complete(struct hs_netvsp *nic, struct hs_mchan *c, const struct hs_packet *p,
 			  uint32_t status)
 {
 	uint8_t r[NVSP_MSG_SIZE] = { 0 };
@@ -1013,7 +995,7 @@ static void send_complete(struct hs_netvsp *nic, struct nv_chan *c, const struct
 	hs_outq_send(&c->outq, c->ch, PKT_COMP, 0, tid, NULL, 0, r, sizeof(r));
 }
 
-static void nvsp_init(struct hs_netvsp *nic, struct nv_chan *c, const struct hs_packet *p)
+static void nvsp_init(struct hs_netvsp *nic, struct hs_mchan *c, const struct hs_packet *p)
 {
 	uint8_t r[NVSP_MSG_SIZE] = { 0 };
 	uint32_t lo = le32(p->payload + 4), hi = le32(p->payload + 8), best = 0;
@@ -1031,7 +1013,7 @@ static void nvsp_init(struct hs_netvsp *nic, struct nv_chan *c, const struct hs_
 	reply(nic, c, p, r, sizeof(r));
 }
 
-static void nvsp_buffer(struct hs_netvsp *nic, struct nv_chan *c, const struct hs_packet *p,
+static void nvsp_buffer(struct hs_netvsp *nic, struct hs_mchan *c, const struct hs_packet *p,
 			bool recv)
 {
 	uint8_t r[NVSP_MSG_SIZE] = { 0 };
@@ -1073,7 +1055,7 @@ static void nvsp_buffer(struct hs_netvsp *nic, struct nv_chan *c, const struct h
 	reply(nic, c, p, r, sizeof(r));
 }
 
-static void nvsp_subchannel(struct hs_netvsp *nic, struct nv_chan *c, const struct hs_packet *p)
+static void nvsp_subchannel(struct hs_netvsp *nic, struct hs_mchan *c, const struct hs_packet *p)
 {
 	uint8_t r[NVSP_MSG_SIZE] = { 0 };
 	uint32_t op = le32(p->payload + 4), n = le32(p->payload + 8), i;
@@ -1112,7 +1094,7 @@ static void nvsp_subchannel(struct hs_netvsp *nic, struct nv_chan *c, const stru
 	}
 }
 
-static void handle(struct hs_netvsp *nic, struct nv_chan *c, const struct hs_packet *p)
+static void handle(struct hs_netvsp *nic, struct hs_mchan *c, const struct hs_packet *p)
 {
 	uint8_t r[NVSP_MSG_SIZE] = { 0 };
 	uint32_t type, need;
@@ -1208,7 +1190,7 @@ static void handle(struct hs_netvsp *nic, struct nv_chan *c, const struct hs_pac
 }
 
 /* read and answer until empty, paused, or an answer had to wait for space */
-static void pump(struct hs_netvsp *nic, struct nv_chan *c)
+static void pump(struct hs_netvsp *nic, struct hs_mchan *c)
 {
 	struct hs_packet p;
 	int rc = 0;
@@ -1246,7 +1228,7 @@ static void reset_primary(struct hs_netvsp *nic)
 static void nv_opened(struct hs_channel *ch, const uint8_t *user_data)
 {
 	struct hs_netvsp *nic = nic_of(ch);
-	struct nv_chan *c;
+	struct hs_mchan *c;
 
 	(void)user_data;
 	pthread_mutex_lock(nic->lock);
@@ -1263,7 +1245,7 @@ static void nv_opened(struct hs_channel *ch, const uint8_t *user_data)
 static void nv_closed(struct hs_channel *ch)
 {
 	struct hs_netvsp *nic = nic_of(ch);
-	struct nv_chan *c;
+	struct hs_mchan *c;
 	unsigned int i;
 
 	pthread_mutex_lock(nic->lock);
@@ -1302,7 +1284,7 @@ static void nv_ready(struct hs_channel *ch)
 static void nv_writable(struct hs_channel *ch)
 {
 	struct hs_netvsp *nic = nic_of(ch);
-	struct nv_chan *c;
+	struct hs_mchan *c;
 
 	pthread_mutex_lock(nic->lock);
 	c = chan_of(nic, ch);
@@ -1314,14 +1296,11 @@ static void nv_writable(struct hs_channel *ch)
 static void nv_release(struct hs_device *dev)
 {
 	struct hs_netvsp *nic = hs_device_priv(dev);
-	unsigned int i;
 
 	hs_vswitch_detach(nic->sw, nic);
 	drop_rx_state(nic);
 	hs_frameq_clear(&nic->vfq);
-	for (i = 0; i < nic->nchans; i++)
-		hs_outq_clear(&nic->chans[i].outq);
-	free(nic->chans);
+	hs_mchan_free(nic->chans, nic->nchans);
 	free(nic->pend);
 	free(nic->used);
 	free(nic);

@@ -142,13 +142,6 @@ struct hs_lun {
 	char serial[41];
 };
 
-struct sv_chan {
-	struct hs_channel *ch;
-	bool open;
-	unsigned int gen;		/* bumped on open and close */
-	struct hs_outq outq;
-};
-
 struct sv_delayed {
 	struct sv_delayed *next;
 	uint64_t due;
@@ -180,7 +173,7 @@ struct hs_storvsp {
 	bool initialized;
 	uint32_t subchannels;
 
-	struct sv_chan *chans;		/* by SubChannelIndex */
+	struct hs_mchan *chans;		/* by SubChannelIndex */
 	unsigned int nchans;
 	struct hs_lun *luns;
 	struct hs_storvsp_fault fault[NKINDS];
@@ -219,25 +212,23 @@ static void bad_request(struct hs_storvsp *sv, const char *what, uint32_t detail
 	hs_protocol_error(sv->h, "storvsp: %s (%#x)", what, detail);
 }
 
-static struct sv_chan *chan_of(struct hs_storvsp *sv, struct hs_channel *ch)
+static struct hs_mchan *chan_of(struct hs_storvsp *sv, struct hs_channel *ch)
 {
-	unsigned int idx = hs_channel_subchannel_index(ch);
-
-	if (idx >= sv->nchans) {
-		sv->chans = realloc(sv->chans, (idx + 1) * sizeof(*sv->chans));
-		if (!sv->chans)
-			abort();
-		memset(sv->chans + sv->nchans, 0, (idx + 1 - sv->nchans) * sizeof(*sv->chans));
-		sv->nchans = idx + 1;
-	}
-	sv->chans[idx].ch = ch;
-	return &sv->chans[idx];
+	return hs_mchan_get(&sv->chans, &sv->nchans, ch);
 }
 
 /* ---- backing store ------------------------------------------------------------------ */
 static uint64_t lun_bytes(const struct hs_lun *l)
 {
 	return l->blocks * l->bs;
+}
+
+static void lun_free(struct hs_lun *l)
+{
+	if (l->fd >= 0)
+		close(l->fd);
+	free(l->mem);
+	free(l);
 }
 
 static int store_io(struct hs_lun *l, uint64_t off, void *buf, size_t n, bool write)
@@ -325,7 +316,7 @@ static int store_resize(struct hs_lun *l, uint64_t blocks)
 }
 
 /* ---- sending ---------------------------------------------------------------------- */
-static void send_on(struct hs_storvsp *sv, struct sv_chan *c, uint16_t type, uint64_t tid,
+static void send_on(struct hs_storvsp *sv, struct hs_mchan *c, uint16_t type, uint64_t tid,
 		    const uint8_t *data, uint32_t len)
 {
 	(void)sv;
@@ -335,7 +326,7 @@ static void send_on(struct hs_storvsp *sv, struct sv_chan *c, uint16_t type, uin
 
 static void *delay_thread(void *arg);
 
-static void add_delayed(struct hs_storvsp *sv, struct sv_chan *c, uint64_t tid,
+static void add_delayed(struct hs_storvsp *sv, struct hs_mchan *c, uint64_t tid,
 			const uint8_t *data, uint32_t len, uint32_t ms)
 {
 	struct sv_delayed *d = hs_zalloc(sizeof(*d)), **pp;
@@ -414,7 +405,7 @@ static void drop_delayed(struct hs_storvsp *sv)
 }
 
 /* a completion, through the reply-mangling faults */
-static void complete(struct hs_storvsp *sv, struct sv_chan *c, uint64_t tid, uint8_t *out,
+static void complete(struct hs_storvsp *sv, struct hs_mchan *c, uint64_t tid, uint8_t *out,
 		     uint32_t len, const struct hs_storvsp_fault *f)
 {
 	uint8_t bad[VP_MAX];
@@ -950,21 +941,7 @@ static bool scsi_dispatch(struct sv_io *io)
 }
 
 /* ---- EXECUTE_SRB ---------------------------------------------------------------------- */
-static uint64_t ranges_total(const struct hs_packet *p)
-{
-	uint64_t total = 0;
-	uint32_t i, off = 0;
-
-	for (i = 0; i < p->range_count && off + 8 <= p->ranges_len; i++) {
-		uint32_t count = le32(p->ranges + off), first = le32(p->ranges + off + 4);
-
-		total += count;
-		off += 8 + 8 * ((first + count + HV_PAGE - 1) / HV_PAGE);
-	}
-	return total;
-}
-
-static void execute_srb(struct hs_storvsp *sv, struct sv_chan *c, const struct hs_packet *p,
+static void execute_srb(struct hs_storvsp *sv, struct hs_mchan *c, const struct hs_packet *p,
 			uint8_t *out, uint32_t len)
 {
 	uint8_t *srb = out + VP_BODY;
@@ -999,7 +976,7 @@ static void execute_srb(struct hs_storvsp *sv, struct sv_chan *c, const struct h
 		goto done;
 	}
 	if (io.xfer && (io.dir == DATA_NONE || p->type != PKT_GPA_DIRECT ||
-			ranges_total(p) < io.xfer)) {
+			hs_gpa_bytes(p) < io.xfer)) {
 		invalid_request(&io, "DataTransferLength not covered by GPA-direct ranges");
 		goto done;
 	}
@@ -1082,7 +1059,7 @@ static uint32_t create_subchannels(struct hs_storvsp *sv, struct hs_channel *ch,
 	return sv->subchannels >= n ? ST_SUCCESS : ST_UNSUCCESSFUL;
 }
 
-static void handle(struct hs_storvsp *sv, struct sv_chan *c, const struct hs_packet *p)
+static void handle(struct hs_storvsp *sv, struct hs_mchan *c, const struct hs_packet *p)
 {
 	uint8_t out[VP_MAX] = { 0 };
 	uint32_t need = sv->version ? vp_size(sv->version) : VP_SIZE_OLD;
@@ -1188,7 +1165,7 @@ reply:
 }
 
 /* read and answer until the ring is empty or a completion had to wait */
-static void pump(struct hs_storvsp *sv, struct sv_chan *c)
+static void pump(struct hs_storvsp *sv, struct hs_mchan *c)
 {
 	struct hs_packet p;
 	int rc = 0;
@@ -1208,7 +1185,7 @@ static struct hs_storvsp *sv_of(struct hs_channel *ch)
 static void sv_opened(struct hs_channel *ch, const uint8_t *user_data)
 {
 	struct hs_storvsp *sv = sv_of(ch);
-	struct sv_chan *c;
+	struct hs_mchan *c;
 
 	(void)user_data;
 	pthread_mutex_lock(&sv->lock);
@@ -1227,7 +1204,7 @@ static void sv_opened(struct hs_channel *ch, const uint8_t *user_data)
 static void sv_closed(struct hs_channel *ch)
 {
 	struct hs_storvsp *sv = sv_of(ch);
-	struct sv_chan *c;
+	struct hs_mchan *c;
 
 	pthread_mutex_lock(&sv->lock);
 	c = chan_of(sv, ch);
@@ -1253,7 +1230,7 @@ static void sv_ready(struct hs_channel *ch)
 static void sv_writable(struct hs_channel *ch)
 {
 	struct hs_storvsp *sv = sv_of(ch);
-	struct sv_chan *c;
+	struct hs_mchan *c;
 
 	pthread_mutex_lock(&sv->lock);
 	c = chan_of(sv, ch);
@@ -1266,7 +1243,6 @@ static void sv_release(struct hs_device *dev)
 {
 	struct hs_storvsp *sv = hs_device_priv(dev);
 	struct hs_lun *l;
-	unsigned int i;
 
 	pthread_mutex_lock(&sv->lock);
 	sv->stopping = true;
@@ -1280,14 +1256,9 @@ static void sv_release(struct hs_device *dev)
 	drop_delayed(sv);
 	while ((l = sv->luns)) {
 		sv->luns = l->next;
-		if (l->fd >= 0)
-			close(l->fd);
-		free(l->mem);
-		free(l);
+		lun_free(l);
 	}
-	for (i = 0; i < sv->nchans; i++)
-		hs_outq_clear(&sv->chans[i].outq);
-	free(sv->chans);
+	hs_mchan_free(sv->chans, sv->nchans);
 	pthread_mutex_destroy(&sv->lock);
 	free(sv);
 }
@@ -1432,19 +1403,13 @@ struct hs_lun *hs_storvsp_lun_add(struct hs_storvsp *sv, const struct hs_lun_con
 		if (l->serial[i] < 0x20 || l->serial[i] > 0x7e)
 			l->serial[i] = '_';
 	if (open_backing(l, cfg)) {
-		if (l->fd >= 0)
-			close(l->fd);
-		free(l->mem);
-		free(l);
+		lun_free(l);
 		return NULL;
 	}
 	pthread_mutex_lock(&sv->lock);
 	if (find_lun(sv, l->path, l->target, l->lun)) {
 		pthread_mutex_unlock(&sv->lock);
-		if (l->fd >= 0)
-			close(l->fd);
-		free(l->mem);
-		free(l);
+		lun_free(l);
 		return NULL;
 	}
 	l->present = true;
