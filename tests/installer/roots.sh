@@ -16,30 +16,32 @@ ga_kernel() {
 	printf '%s.%s.x86_64\n' "$ga" "$dist"
 }
 
-# kernel_pkg KVER [HYPERV]: a generated kernel package (cached per run)
+# kernel_pkg KVER [KIND]: a generated kernel package (cached per run); KIND
+# y: CONFIG_HYPERV=y; lite: without kernel(sym) provides (plans only)
 kernel_pkg() {
-	local k=$1 fam=rhel7 f
+	local k=$1 kind=${2:-} fam=rhel7 f name=kernel
 	case $k in 4.18.0-*) fam=rhel8 ;; esac
-	f=$INST/fix/kernel-${k%.x86_64}.x86_64.rpm
-	[ "${2:-m}" = y ] && f=$INST/fix/kernel-hvy-${k%.x86_64}.x86_64.rpm
+	[ -z "$kind" ] || name=kernel-$kind
+	f=$INST/fix/$name-${k%.x86_64}.x86_64.rpm
 	if [ ! -e "$f" ]; then
-		if [ "${2:-m}" = y ]; then
-			gen_kernel_rpm "$INST/fix" "$k" "$(symvers_of "$fam")" y kernel-hvy >&2 || return 1
-		else
-			gen_kernel_rpm "$INST/fix" "$k" "$(symvers_of "$fam")" >&2 || return 1
-		fi
+		case $kind in
+		y) gen_kernel_rpm "$INST/fix" "$k" "$(symvers_of "$fam")" y "$name" >&2 || return 1 ;;
+		lite) gen_kernel_rpm "$INST/fix" "$k" "$(symvers_of "$fam")" m "$name" none >&2 || return 1 ;;
+		*) gen_kernel_rpm "$INST/fix" "$k" "$(symvers_of "$fam")" >&2 || return 1 ;;
+		esac
 	fi
 	printf '%s\n' "$f"
 }
 
 # rhel_root DIR ID VERSION NAME KVER...: a root of that release with those
-# kernels installed (CentOS says only the major release in os-release)
+# kernels installed (CentOS says only the major release in os-release);
+# ROOT_KERNEL_KIND=lite for plan-only roots
 rhel_root() {
 	local r=$1 id=$2 v=$3 name=$4 k pk=() vid=$3 relf=etc/redhat-release
 	shift 4
 	case $id in centos) vid=${v%%.*}; relf=etc/centos-release ;; ol) relf=etc/oracle-release ;; esac
 	new_root "$r" "$(printf 'etc/os-release=NAME="%s"\nID="%s"\nID_LIKE="rhel fedora"\nVERSION_ID="%s"\nPRETTY_NAME="%s %s"' \
 		"$name" "$id" "$vid" "$name" "$v")" "$relf=$name release $v"
-	for k in "$@"; do pk+=("$(kernel_pkg "$k")") || return 1; done
+	for k in "$@"; do pk+=("$(kernel_pkg "$k" "${ROOT_KERNEL_KIND:-}")") || return 1; done
 	root_rpm "$r" -i "$INST/fix/base-el-1-1.x86_64.rpm" "${pk[@]}" > "$r.rpm.log" 2>&1 || { cat "$r.rpm.log" >&2; return 1; }
 }

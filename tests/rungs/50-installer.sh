@@ -93,25 +93,44 @@ uninstall_pristine() {
 }
 check installer:uninstall_returns_to_the_pristine_root uninstall_pristine
 
-# --- every supported release plans its GA kernel onto a LIS build ---
+# --- every supported release: its release files are read, and its GA
+# kernel is planned onto a LIS build (exact, or kABI-compatible) ---
 every_release() {
-	local fam minor k r out want bad=0
+	local fam minor k r out want bad=0 ks=() id
 	for fam in rhel7 rhel8; do
+		ks=()
 		while read -r minor _; do
 			case $minor in ''|'#'*) continue ;; esac
-			k=$(ga_kernel "$fam" "$minor")
-			r=$INST/rel-$minor
-			rhel_root "$r" centos "$minor" "CentOS Linux" "$k" || { bad=1; continue; }
-			want=compatible
-			[ "$k" = "$K7" ] || [ "$k" = "$K8" ] && want=exact
-			out=$("$M/install.sh" --root "$r" --dry-run 2>&1) || { echo "$minor: $out" | tail -n 2; bad=1; }
-			grep -q "$k: $want" <<< "$out" || { echo "$minor: $k is not planned $want"; bad=1; }
-			rm -rf "$r"
+			ks+=("$(ga_kernel "$fam" "$minor")")
 		done < "hv-$fam.x/releases"
+		r=$INST/rel-$fam
+		ROOT_KERNEL_KIND=lite rhel_root "$r" centos "${minor}" "CentOS Linux" "${ks[@]}" || return 1
+		out=$("$M/install.sh" --root "$r" --dry-run 2>&1) || { echo "$out" | tail -n 2; return 1; }
+		for k in "${ks[@]}"; do
+			want=compatible
+			{ [ "$k" = "$K7" ] || [ "$k" = "$K8" ]; } && want=exact
+			grep -q "$k: $want" <<< "$out" || { echo "$k is not planned $want"; bad=1; }
+		done
+		rm -rf "$r"
 	done
+	# each release's files name it: CentOS 7's os-release says only "7"
+	for id in rhel centos ol; do
+		local rel=redhat vid
+		case $id in centos) rel=centos ;; ol) rel=oracle ;; esac
+		for minor in 7.0 7.4 7.9 8.0 8.6 8.10; do
+			r=$INST/relid
+			vid=$minor
+			[ "$id" = centos ] && vid=${minor%%.*}
+			new_root "$r" "etc/os-release=ID=\"$id\"
+VERSION_ID=\"$vid\"" "etc/$rel-release=Some Linux release $minor (x)"
+			out=$(bash -c '. "$1/lislib/lis.sh"; LIS_ROOT=$2; detect_release; echo "$DIST_ID $DIST_VERSION $DIST_MAJOR"' _ "$M" "$r")
+			[ "$out" = "$id $minor ${minor%%.*}" ] || { echo "$id $minor read as $out"; bad=1; }
+		done
+	done
+	rm -rf "$INST/relid"
 	return "$bad"
 }
-check installer:every_supported_release_gets_a_build every_release
+check installer:every_supported_release_is_detected_and_planned every_release
 
 # --- refusals: one sentence, the documented code, nothing changed ---
 refuses() { # NAME CODE ROOT [install.sh options]
