@@ -19,7 +19,7 @@ DEBIAN_PKGS="build-essential bc bison flex kmod cpio xz-utils zstd gawk
  iproute2 e2fsprogs python3
  linux-headers-amd64"
 RHEL_PKGS="gcc make bc bison flex kmod cpio xz zstd gawk elfutils-libelf-devel
- zlib-devel xz-devel openssl-devel rpm-build rpm-sign createrepo_c xorriso gnupg2
+ zlib-devel xz-devel openssl-devel openssl rpm-build rpm-sign createrepo_c xorriso gnupg2
  kernel-devel"
 
 PRINT=0
