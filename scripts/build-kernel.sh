@@ -35,6 +35,9 @@ KREL=$(kernel_release "$KDIR") || die "$KDIR is not a prepared kernel tree (no u
 OUT=${OUT:-$LIS_TOP/out}
 KOUT=$OUT/$KREL
 mkdir -p "$KOUT" || die "cannot create $KOUT"
+# one build per kernel tree at a time (concurrent `make check` runs share out/)
+exec 8> "$KOUT/.lock" || die "cannot create $KOUT/.lock"
+flock 8 || die "cannot lock $KOUT"
 
 FAMILY=$(family_for_release "$KREL") || die "no family claims $KREL"
 HYPERV=$(kernel_config "$KDIR" HYPERV) || die "$KDIR has no .config"
@@ -55,7 +58,37 @@ note "  FAMILY  $KREL: $(family_value "$FAMILY" title) [$FAMILY]; modules: ${MOD
 
 rc=0
 "$LIS_TOP/kernel-compat/run-probes" --kdir "$KDIR" --out "$KOUT/compat" --jobs "$JOBS" \
-	--modules "${MODULES[*]-}" || rc=$?
+	--modules "${MODULES[*]-}" 2> "$KOUT/requirements" || rc=$?
+# A module whose kernel subsystem is missing (no UIO, no framebuffer, no PCI
+# MSI, ...) is skipped, with the sentence run-probes gave: this kernel cannot
+# have its in-tree twin either, and the installer replaces a kernel's drivers
+# only when our build has every module the kernel's own hv_vmbus carries.
+# hv_vmbus itself is never optional.  (The probes are cached by now, so the
+# per-module checks are quick.)
+rm -f "$KOUT/skipped"
+if [ "$rc" -eq 2 ]; then
+	keep=() fatal=0
+	for m in "${MODULES[@]}"; do
+		mrc=0
+		"$LIS_TOP/kernel-compat/run-probes" --kdir "$KDIR" --out "$KOUT/compat" \
+			--jobs "$JOBS" --modules "$m" > /dev/null 2> "$KOUT/requirements.$m" || mrc=$?
+		if [ "$mrc" -eq 0 ]; then
+			keep+=("$m")
+		elif [ "$mrc" -eq 2 ] && [ "$m" != hv_vmbus ]; then
+			note "  SKIP    $m for $KREL: $(head -n 1 "$KOUT/requirements.$m")"
+			echo "$m" >> "$KOUT/skipped"
+		else
+			fatal=1
+		fi
+		rm -f "$KOUT/requirements.$m"
+	done
+	if [ "$fatal" = 0 ]; then
+		MODULES=("${keep[@]+"${keep[@]}"}")
+		rc=0
+	fi
+fi
+cat "$KOUT/requirements" >&2
+rm -f "$KOUT/requirements"
 if [ "$rc" -ne 0 ]; then
 	echo "failed: kernel-compat" > "$KOUT/status"
 	exit 2

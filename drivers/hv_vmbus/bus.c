@@ -53,7 +53,7 @@ static DEVICE_ATTR_RO(name)
 
 LIS_DEV_SHOW(id, "%u\n", lis_channel_relid(ch));
 LIS_DEV_SHOW(state, "%d\n", channel_state_number(ch));
-LIS_DEV_SHOW(monitor_id, "%d\n", 0);
+LIS_DEV_SHOW(monitor_id, "%d\n", lis_channel_monitor_id(ch));
 LIS_DEV_SHOW(class_id, "{%pUl}\n", lis_channel_class(ch));
 LIS_DEV_SHOW(device_id, "{%pUl}\n", lis_channel_instance(ch));
 LIS_DEV_SHOW(numa_node, "%d\n", dev_to_node(d));
@@ -66,7 +66,9 @@ static ssize_t name##_show(struct device *d, struct device_attribute *a, char *b
 	ssize_t ret = -ENODEV;						\
 									\
 	mutex_lock(&lis_bus_lock);					\
-	if (dev->channel && !lis_channel_ring_state(dev->channel, outbound, &st)) \
+	if (dev->channel)						\
+		ret = lis_channel_ring_state(dev->channel, outbound, &st); \
+	if (!ret)							\
 		ret = sysfs_emit(buf, "%u\n", st.field);		\
 	mutex_unlock(&lis_bus_lock);					\
 	return ret;							\

@@ -12,11 +12,13 @@ EXPORT_SYMBOL_GPL(lis_free_pages);
 EXPORT_SYMBOL_GPL(lis_page_gpa);
 
 EXPORT_SYMBOL_GPL(lis_vmbus_version);
+EXPORT_SYMBOL_GPL(lis_vmbus_cpu_vp);
 EXPORT_SYMBOL_GPL(lis_channel_class);
 EXPORT_SYMBOL_GPL(lis_channel_instance);
 EXPORT_SYMBOL_GPL(lis_channel_relid);
 EXPORT_SYMBOL_GPL(lis_channel_subchannel_index);
 EXPORT_SYMBOL_GPL(lis_channel_mmio_megabytes);
+EXPORT_SYMBOL_GPL(lis_channel_monitor_id);
 EXPORT_SYMBOL_GPL(lis_channel_user_defined);
 EXPORT_SYMBOL_GPL(lis_channel_vmbus);
 EXPORT_SYMBOL_GPL(lis_channel_primary);

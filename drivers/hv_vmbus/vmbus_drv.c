@@ -173,7 +173,7 @@ static struct syscore_ops lis_syscore = {
 
 static const struct lis_platform *lis_pick_platform(void)
 {
-	int ret = lis_vmbus_detect(&lis_hyperv_platform);
+	int ret = lis_vmbus_detect_quiet(&lis_hyperv_platform);
 
 	if (!ret) {
 		if (!lis_hyperv_platform_usable()) {
@@ -199,8 +199,8 @@ static const struct lis_platform *lis_pick_platform(void)
 		pr_info("hv_vmbus: using the test platform \"%s\"\n", lis_test_plat->name);
 		return lis_test_plat;
 	}
-	/* lis_vmbus_detect() has said why, in one line */
-	return ERR_PTR(-ENODEV);
+	/* neither: say why Hyper-V is not usable, in one line */
+	return ERR_PTR(lis_vmbus_detect(&lis_hyperv_platform));
 }
 
 static void lis_put_test_platform(void)
@@ -228,6 +228,7 @@ static int __init lis_vmbus_init(void)
 	ret = bus_register(&lis_vmbus_bus);
 	if (ret)
 		goto put_plat;
+	lis_mmio_init(lis_plat == &lis_hyperv_platform);
 	ret = -ENOMEM;
 	lis_tasklets = kcalloc(nr_cpu_ids, sizeof(*lis_tasklets), GFP_KERNEL);
 	lis_msg_wq = alloc_ordered_workqueue("hv_vmbus_msg", 0);
@@ -298,6 +299,7 @@ free_queues:
 	if (lis_offer_wq)
 		destroy_workqueue(lis_offer_wq);
 	kfree(lis_tasklets);
+	lis_mmio_exit();
 	bus_unregister(&lis_vmbus_bus);
 put_plat:
 	lis_put_test_platform();
@@ -336,6 +338,7 @@ static void __exit lis_vmbus_exit(void)
 	destroy_workqueue(lis_msg_wq);
 	destroy_workqueue(lis_offer_wq);
 	kfree(lis_tasklets);
+	lis_mmio_exit();
 	bus_unregister(&lis_vmbus_bus);
 #ifndef HAVE_HV_DO_HYPERCALL
 	if (lis_plat == &lis_hyperv_platform)

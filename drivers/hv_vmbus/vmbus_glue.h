@@ -21,6 +21,10 @@ int lis_bus_add_channel(struct lis_channel *ch);
 void lis_bus_remove_channel(struct lis_channel *ch);
 void lis_bus_remove_all(void);
 
+/* mmio.c: the MMIO ranges, from ACPI on Hyper-V, else from a test platform */
+void lis_mmio_init(bool hyperv);
+void lis_mmio_exit(void);
+
 /* timer.c */
 int lis_timer_init(const struct lis_platform *plat);
 void lis_timer_cpu_online(unsigned int cpu, u32 vp);

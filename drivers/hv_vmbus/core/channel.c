@@ -35,6 +35,11 @@ u16 lis_channel_mmio_megabytes(const struct lis_channel *ch)
 	return le16_to_cpu(ch->offer.mmio_megabytes);
 }
 
+u8 lis_channel_monitor_id(const struct lis_channel *ch)
+{
+	return ch->offer.monitor_id;
+}
+
 const u8 *lis_channel_user_defined(const struct lis_channel *ch)
 {
 	return ch->offer.user_defined;
@@ -95,8 +100,9 @@ int lis_channel_ring_state(const struct lis_channel *ch, bool outbound,
 {
 	struct lis_channel *c = (struct lis_channel *)ch;
 
+	/* what the in-tree attributes answer for a channel without rings */
 	if (ch->state != LIS_CH_OPEN)
-		return -ENOTCONN;
+		return -EINVAL;
 	lis_ring_state(outbound ? &c->out : &c->in, st);
 	return 0;
 }

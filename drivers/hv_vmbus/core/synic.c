@@ -235,3 +235,10 @@ void lis_vmbus_grace(struct lis_vmbus *vmbus)
 			lis_msleep(1);
 	}
 }
+
+u32 lis_vmbus_cpu_vp(const struct lis_vmbus *vmbus, unsigned int cpu)
+{
+	if (cpu >= vmbus->cfg.nr_cpus || !LIS_READ_ONCE(vmbus->cpus[cpu].up))
+		return LIS_VMBUS_VP_INVALID;
+	return vmbus->cpus[cpu].vp;
+}

@@ -10,43 +10,61 @@ static bool cpuid_has(const u32 regs[4], int reg, u32 bits)
 	return (regs[reg] & bits) == bits;
 }
 
-int lis_vmbus_detect(const struct lis_platform *plat)
+/* the reason is logged only when `log` (a caller may try other platforms) */
+static int detect(const struct lis_platform *plat, bool log)
 {
 	u32 r[4], max;
 
 	plat->cpuid(plat->ctx, 1, r);
 	if (!(r[2] & (1u << 31))) {
-		lis_info("hv_vmbus: no hypervisor present; not loading\n");
+		if (log)
+			lis_info("hv_vmbus: no hypervisor present; not loading\n");
 		return -ENODEV;
 	}
 	plat->cpuid(plat->ctx, LIS_HV_CPUID_VENDOR, r);
 	max = r[0];
 	if (r[1] != LIS_HV_VENDOR_EBX || r[2] != LIS_HV_VENDOR_ECX || r[3] != LIS_HV_VENDOR_EDX ||
 	    max < LIS_HV_CPUID_LIMITS || max > 0x4000FFFFu) {
-		lis_info("hv_vmbus: the hypervisor is not Hyper-V; not loading\n");
+		if (log)
+			lis_info("hv_vmbus: the hypervisor is not Hyper-V; not loading\n");
 		return -ENODEV;
 	}
 	plat->cpuid(plat->ctx, LIS_HV_CPUID_INTERFACE, r);
 	if (r[0] != LIS_HV_SIGNATURE_HV1) {
-		lis_info("hv_vmbus: Hyper-V interface signature %#x is not Hv#1; not loading\n", r[0]);
+		if (log)
+			lis_info("hv_vmbus: Hyper-V interface signature %#x is not Hv#1; not loading\n",
+				 r[0]);
 		return -ENODEV;
 	}
 	plat->cpuid(plat->ctx, LIS_HV_CPUID_FEATURES, r);
-	if (!cpuid_has(r, 0, LIS_HV_PRIV_SYNIC_MSRS | LIS_HV_PRIV_HYPERCALL_MSRS | LIS_HV_PRIV_VP_INDEX_MSR) ||
+	if (!cpuid_has(r, 0, LIS_HV_PRIV_SYNIC_MSRS | LIS_HV_PRIV_HYPERCALL_MSRS |
+			  LIS_HV_PRIV_VP_INDEX_MSR) ||
 	    !cpuid_has(r, 1, LIS_HV_PRIV_POST_MESSAGES | LIS_HV_PRIV_SIGNAL_EVENTS)) {
-		lis_err("hv_vmbus: Hyper-V lacks a privilege VMBus needs (SynIC, hypercall, VP index, PostMessage, SignalEvent: %#x/%#x); not loading\n",
-			r[0], r[1]);
+		if (log)
+			lis_err("hv_vmbus: Hyper-V lacks a privilege VMBus needs (SynIC, hypercall, VP index, PostMessage, SignalEvent: %#x/%#x); not loading\n",
+				r[0], r[1]);
 		return -ENODEV;
 	}
 	if (max >= LIS_HV_CPUID_ISOLATION) {
 		plat->cpuid(plat->ctx, LIS_HV_CPUID_ISOLATION, r);
 		if (r[1] & LIS_HV_ISOLATION_TYPE_MASK) {
+			/* refused whatever else is available: always said */
 			lis_err("hv_vmbus: this is an isolated (confidential, type %u) guest, which LIS does not support; use the distribution's drivers\n",
 				r[1] & LIS_HV_ISOLATION_TYPE_MASK);
 			return -EPERM;
 		}
 	}
 	return 0;
+}
+
+int lis_vmbus_detect(const struct lis_platform *plat)
+{
+	return detect(plat, true);
+}
+
+int lis_vmbus_detect_quiet(const struct lis_platform *plat)
+{
+	return detect(plat, false);
 }
 
 int lis_vmbus_create(const struct lis_vmbus_config *cfg, struct lis_vmbus **out)

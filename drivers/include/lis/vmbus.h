@@ -85,6 +85,9 @@ struct lis_vmbus_config {
  * CPUID signature or a required privilege is missing, -EPERM for an
  * isolated (SNP/TDX) guest */
 int lis_vmbus_detect(const struct lis_platform *plat);
+/* the same, saying nothing unless the guest is isolated (to try another
+ * platform first) */
+int lis_vmbus_detect_quiet(const struct lis_platform *plat);
 int lis_vmbus_create(const struct lis_vmbus_config *cfg, struct lis_vmbus **out);
 /* per CPU, on that CPU: SynIC message/event pages, SINT2, SCONTROL */
 int lis_vmbus_cpu_up(struct lis_vmbus *vmbus, unsigned int cpu);
@@ -112,6 +115,11 @@ u64 lis_vmbus_protocol_errors(const struct lis_vmbus *vmbus);
 u32 lis_vmbus_version(const struct lis_vmbus *vmbus);
 /* the CPU the host sends channel messages to (it cannot go offline) */
 unsigned int lis_vmbus_msg_cpu(const struct lis_vmbus *vmbus);
+/* the Hyper-V VP index of an OS CPU (device protocols name target
+ * processors by it: vPCI interrupts), LIS_VMBUS_VP_INVALID if that CPU is
+ * not up */
+#define LIS_VMBUS_VP_INVALID	0xFFFFFFFFu
+u32 lis_vmbus_cpu_vp(const struct lis_vmbus *vmbus, unsigned int cpu);
 const struct lis_platform *lis_vmbus_platform(const struct lis_vmbus *vmbus);
 
 /* ---- channels (child drivers) ---- */
@@ -121,6 +129,7 @@ const struct lis_guid *lis_channel_instance(const struct lis_channel *ch);
 u32 lis_channel_relid(const struct lis_channel *ch);
 u16 lis_channel_subchannel_index(const struct lis_channel *ch);
 u16 lis_channel_mmio_megabytes(const struct lis_channel *ch);
+u8 lis_channel_monitor_id(const struct lis_channel *ch);
 const u8 *lis_channel_user_defined(const struct lis_channel *ch); /* 120 bytes */
 struct lis_vmbus *lis_channel_vmbus(const struct lis_channel *ch);
 struct lis_channel *lis_channel_primary(struct lis_channel *ch);
