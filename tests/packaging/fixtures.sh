@@ -176,14 +176,24 @@ gen_intree() {
 	rm -f "$kd/Module.symvers"
 }
 
-# gen_base_rpm OUTDIR NAME "PROVIDES...": the OS around the kernel (comma-separated provides)
+# the directories RHEL's filesystem, systemd and kernel packages own, into
+# which lis-tools installs
+BASE_DIRS="/etc/kernel /etc/kernel/postinst.d /usr/lib/kernel /usr/lib/kernel/install.d /usr/lib/systemd
+ /usr/lib/systemd/system /usr/lib/systemd/system/multi-user.target.wants /usr/lib/systemd/system/sysinit.target.wants
+ /usr/libexec /usr/share /usr/src"
+
+# gen_base_rpm OUTDIR NAME "PROVIDES..." [DIRS]: the OS around the kernel
+# (comma-separated provides; the directories it owns)
 gen_base_rpm() {
-	local outdir=$1 name=$2 provides=$3 st=$FIX_OUT/base-$2
+	local outdir=$1 name=$2 provides=$3 dirs=${4:-} st=$FIX_OUT/base-$2 d
 	mkdir -p "$outdir"
 	{
 		spec_header "$name" 1 1
 		printf 'Provides: %s\n' "$provides"
-		printf '%%description\ngenerated base system\n%%files\n'
+		printf '%%description\ngenerated base system\n%%install\n'
+		for d in $dirs; do printf 'mkdir -p %%{buildroot}%s\n' "$d"; done
+		printf '%%files\n'
+		for d in $dirs; do printf '%%dir %s\n' "$d"; done
 	} > "$st.spec"
 	fixture_rpmbuild "$st.spec" "$outdir"
 }
@@ -282,5 +292,5 @@ build_test_packages() {
 # base_rpm OUTDIR TOOLS_RPM: the OS around the kernel, providing what lis-tools needs
 base_rpm() {
 	gen_base_rpm "$1" base-el "/bin/sh, dracut, dkms, make, gcc$(rpm -qp --nosignature --requires "$2" 2>/dev/null |
-		grep -v '^rpmlib(' | sed 's/^/, /' | tr -d '\n')"
+		grep -v '^rpmlib(' | sed 's/^/, /' | tr -d '\n')" "$BASE_DIRS"
 }
