@@ -35,6 +35,11 @@
 #   6  too little free space in /boot or /lib/modules
 # A refusal (3-10, 12) changes nothing.
 set -euo pipefail
+# the medium is checked before any of its code runs (exit 10: damaged)
+if ! (cd "$(dirname "$(readlink -f "$0")")" && sha256sum --quiet --strict -c SHA256SUMS) > /dev/null 2>&1; then
+	echo "The LIS medium is damaged or incomplete (its files do not match SHA256SUMS); copy the ISO again." >&2
+	exit 10
+fi
 # shellcheck source=lislib/lis.sh
 . "$(dirname "$(readlink -f "$0")")/lislib/lis.sh"
 

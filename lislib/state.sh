@@ -27,6 +27,8 @@ lock_take() {
 
 lock_release() {
 	rm -f "$(rp /var/lib/lis/installer.lock)" "$(rp "$LIS_JOURNAL")"
+	# a first install that was rolled back leaves no empty state directories
+	rmdir "$(rp /var/lib/lis/packages)" "$(rp /var/lib/lis)" 2>/dev/null || true
 }
 
 # journal_add KIND VALUE: record one step of the transaction

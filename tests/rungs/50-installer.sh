@@ -99,12 +99,14 @@ every_release() {
 	local fam minor k r out want bad=0 ks=() id
 	for fam in rhel7 rhel8; do
 		ks=()
+		local last=""
 		while read -r minor _; do
 			case $minor in ''|'#'*) continue ;; esac
 			ks+=("$(ga_kernel "$fam" "$minor")")
+			last=$minor
 		done < "hv-$fam.x/releases"
 		r=$INST/rel-$fam
-		ROOT_KERNEL_KIND=lite rhel_root "$r" centos "${minor}" "CentOS Linux" "${ks[@]}" || return 1
+		ROOT_KERNEL_KIND=lite rhel_root "$r" centos "$last" "CentOS Linux" "${ks[@]}" || return 1
 		out=$("$M/install.sh" --root "$r" --dry-run 2>&1) || { echo "$out" | tail -n 2; return 1; }
 		for k in "${ks[@]}"; do
 			want=compatible
@@ -187,7 +189,7 @@ check installer:refuses_while_microsoft_lis_is_installed conflict
 no_space() {
 	local rc=0
 	mount -t tmpfs -o size=1m lis-test "$RR/boot" || return 1
-	cp -a "$INST/fix/kstage-$K7/boot/." "$RR/boot/"
+	cp -a "$FIX_OUT/kstage-$K7/boot/." "$RR/boot/"
 	refuses space 6 "$RR" "$M/install.sh" --root "$RR" --yes || rc=1
 	umount "$RR/boot"
 	return "$rc"
@@ -213,7 +215,7 @@ inject_depmod() {
 undo_depmod() { mv -f "$FR/usr/sbin/depmod.real" "$FR/usr/sbin/depmod"; }
 inject_diskfull() {
 	mount -t tmpfs -o size=24m lis-test "$FR/boot" &&
-	cp -a "$INST/fix/kstage-$K7/boot/." "$INST/fix/kstage-$K7B/boot/." "$FR/boot/" &&
+	cp -a "$FIX_OUT/kstage-$K7/boot/." "$FIX_OUT/kstage-$K7B/boot/." "$FR/boot/" &&
 	: > "$FR/etc/lis-test/big-image"
 }
 undo_diskfull() { rm -f "$FR/etc/lis-test/big-image"; umount "$FR/boot"; }
