@@ -2,8 +2,9 @@
 # SPDX-License-Identifier: GPL-2.0
 # Rung: hostsim, the simulated Hyper-V host.  Builds the library and its
 # self-test with ASan+UBSan, then runs the self-test: a minimal raw guest that checks every flow of the
-# simulated hypervisor and VMBus server.  The self-test prints its own
-# `PASS hostsim:...` / `FAIL hostsim:...` lines.
+# simulated hypervisor and VMBus server; then the device-model self-test
+# (hostsim-models: storvsp, netvsp, ... against raw guests of their own).  Both
+# print their own `PASS hostsim:...` / `FAIL hostsim:...` lines.
 set -euo pipefail
 . "$(dirname "$0")/../lib.sh"
 cd "$TOP"
