@@ -14,6 +14,15 @@ set -euo pipefail
 . "$TOP/tests/installer/roots.sh"
 cd "$TOP"
 INST=$OUT/tests/installer
+# the small /boot file systems of the space tests never outlive the rung
+unmount_tests() {
+	local m
+	for m in $(awk -v d="$INST/" 'index($2, d) == 1 && $1 == "lis-test" { print $2 }' /proc/mounts); do
+		umount "$m" || true
+	done
+}
+unmount_tests
+trap unmount_tests EXIT
 rm -rf "$INST"
 mkdir -p "$INST/fix"
 export SOURCE_DATE_EPOCH=1700000000
@@ -207,12 +216,13 @@ undo_image() { rm -f "$FR/etc/lis-test/wrong-module"; }
 inject_rpm() { root_rpm "$FR" -e --nodeps base-el; }
 undo_rpm() { root_rpm "$FR" -i "$INST/fix/base-el-1-1.x86_64.rpm" > /dev/null 2>&1; }
 inject_depmod() {
-	# depmod fails once the installer holds its lock (the kernels' own runs pass)
+	# depmod fails once, under the installer's lock (a transient failure:
+	# the rollback's own depmod runs then work)
 	mv "$FR/usr/sbin/depmod" "$FR/usr/sbin/depmod.real"
-	printf '#!/bin/sh\n[ -e /var/lib/lis/installer.lock ] && exit 1\nexec /usr/sbin/depmod.real "$@"\n' > "$FR/usr/sbin/depmod"
+	printf '#!/bin/sh\nif [ -e /var/lib/lis/installer.lock ] && [ ! -e /var/log/depmod-failed ]; then : > /var/log/depmod-failed; exit 1; fi\nexec /usr/sbin/depmod.real "$@"\n' > "$FR/usr/sbin/depmod"
 	chmod +x "$FR/usr/sbin/depmod"
 }
-undo_depmod() { mv -f "$FR/usr/sbin/depmod.real" "$FR/usr/sbin/depmod"; }
+undo_depmod() { mv -f "$FR/usr/sbin/depmod.real" "$FR/usr/sbin/depmod"; rm -f "$FR/var/log/depmod-failed"; }
 inject_diskfull() {
 	mount -t tmpfs -o size=24m lis-test "$FR/boot" &&
 	cp -a "$FIX_OUT/kstage-$K7/boot/." "$FIX_OUT/kstage-$K7B/boot/." "$FR/boot/" &&
