@@ -17,9 +17,9 @@ INST=$OUT/tests/installer
 # the small /boot file systems of the space tests never outlive the rung
 unmount_tests() {
 	local m
-	for m in $(awk -v d="$INST/" 'index($2, d) == 1 && $1 == "lis-test" { print $2 }' /proc/mounts); do
-		umount "$m" || true
-	done
+	while read -r m; do
+		[ -n "$m" ] && { umount "$m" || true; }
+	done <<< "$(awk -v d="$INST/" 'index($2, d) == 1 && $1 == "lis-test" { print $2 }' /proc/mounts)"
 }
 unmount_tests
 trap unmount_tests EXIT
