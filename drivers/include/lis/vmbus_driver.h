@@ -12,6 +12,7 @@
 #define LIS_VMBUS_DRIVER_H
 
 #include <linux/device.h>
+#include <linux/ioport.h>
 #include <linux/module.h>
 #include <linux/mod_devicetable.h>
 #include <lis/vmbus.h>
@@ -71,5 +72,33 @@ static inline struct device *lis_vmbus_device_dev(struct lis_vmbus_device *dev)
 
 /* an OS CPU number for a new sub-channel: spreads channels over online CPUs */
 unsigned int lis_vmbus_pick_cpu(struct lis_vmbus_device *dev, unsigned int index);
+
+/*
+ * MMIO space for a device (synthetic video VRAM, vPCI config windows and
+ * BARs): `size` bytes aligned to `align` (a power of two, 0 for none) inside
+ * [min, max], from the ranges Hyper-V reserves for VMBus devices (the _CRS of
+ * the VMBus ACPI device or its ancestor), reserved in iomem_resource under
+ * the device's name.  The firmware framebuffer is handed out only with
+ * fb_overlap_ok (the video driver taking it over).  0 and *res (the iomem
+ * reservation, owned by hv_vmbus; children may be inserted under it),
+ * -ENOSPC when nothing fits, -EINVAL for a bad request.
+ */
+int lis_vmbus_mmio_alloc(struct resource **res, struct lis_vmbus_device *dev,
+			 resource_size_t min, resource_size_t max, resource_size_t size,
+			 resource_size_t align, bool fb_overlap_ok);
+/* give back what lis_vmbus_mmio_alloc reserved (its start and size) */
+void lis_vmbus_mmio_free(resource_size_t start, resource_size_t size);
+
+/* A test platform (lis/vmbus.h) has no VMBus ACPI device; the module that
+ * provides it may also export this, with the guest-physical ranges that
+ * stand in for the ACPI ones.  hv_vmbus takes it with symbol_get(). */
+struct lis_vmbus_test_mmio {
+	unsigned int count;
+	struct {
+		u64 start;
+		u64 size;
+	} range[4];
+};
+extern const struct lis_vmbus_test_mmio lis_vmbus_test_mmio;
 
 #endif /* LIS_VMBUS_DRIVER_H */
