@@ -115,4 +115,15 @@
 	}
 #endif
 
+/*
+ * A vmbus device-id table entry's class GUID, from its 16 wire bytes.  4.13
+ * made hv_vmbus_device_id.guid a guid_t (.b[16]); before it was uuid_le
+ * (also .b[16]) or, in the oldest kernels, a bare byte array.
+ */
+#ifdef HAVE_VMBUS_DEVICE_ID_GUID
+#define LIS_VMBUS_CLASS_GUID(...)	{ .b = { __VA_ARGS__ } }
+#else
+#define LIS_VMBUS_CLASS_GUID(...)	{ __VA_ARGS__ }
+#endif
+
 #endif

@@ -12,6 +12,7 @@
 #include <scsi/scsi_cmnd.h>
 #include <scsi/scsi_device.h>
 #include <scsi/scsi_host.h>
+#include <lis_compat/bus.h>	/* LIS_VMBUS_CLASS_GUID */
 
 /* 5.16: scsi_done() replaced the cmd->scsi_done pointer */
 static inline void lis_scsi_done(struct scsi_cmnd *cmd)
@@ -89,18 +90,5 @@ static inline void lis_scsi_rescan_device(struct scsi_device *sdev)
 	scsi_rescan_device(&sdev->sdev_gendev);
 #endif
 }
-
-/*
- * A vmbus device-id table entry's class GUID, from its 16 wire bytes.  4.13
- * made hv_vmbus_device_id.guid a guid_t (.b[16]); before it was uuid_le
- * (also .b[16]) or, in the oldest kernels, a bare byte array.  (A vmbus
- * fact rather than a SCSI one: it moves to bus.h when a second driver
- * needs it.)
- */
-#ifdef HAVE_VMBUS_DEVICE_ID_GUID
-#define LIS_VMBUS_CLASS_GUID(...)	{ .b = { __VA_ARGS__ } }
-#else
-#define LIS_VMBUS_CLASS_GUID(...)	{ __VA_ARGS__ }
-#endif
 
 #endif /* LIS_COMPAT_SCSI_H */
