@@ -290,6 +290,16 @@ static int tur(struct lis_stor_result *res)
 	return run(cdb_tur, 6, LIS_STOR_DIR_NONE, NULL, 0, res);
 }
 
+/* send a TEST UNIT READY and do not wait: r completes (or is abandoned) */
+static int tur_async(struct treq *r)
+{
+	static struct tsegs none;
+	struct lis_stor_cmd c;
+
+	cmd_init(&c, cdb_tur, 6, LIS_STOR_DIR_NONE, &none, 0, r);
+	return lis_stor_submit(T.s, &c);
+}
+
 static u64 read_capacity_blocks(void)
 {
 	u8 cdb[16] = { 0x9E, 0x10, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 32 };
@@ -1095,20 +1105,29 @@ LIS_TEST(online_resize_asks_for_a_lun_rescan_and_shows_the_new_size)
 
 /* ---- timeouts, resets, slots, the device going away ---- */
 
+/* a default controller with one TEST UNIT READY the host will never answer */
+static bool setup_with_lost_command(struct treq *lost)
+{
+	struct setup su = { 0 };
+	struct hs_storvsp_fault f = fault(HS_SV_DROP);
+
+	if (!setup(&su) || !T.s)
+		return false;
+	hs_storvsp_inject(T.sv, &f);
+	return tur_async(lost) == 0;
+}
+
 LIS_TEST(a_slow_command_gets_more_time_while_the_host_completes_others)
 {
 	struct setup su = { 0 };
 	struct hs_storvsp_fault f = fault(HS_SV_DELAY);
 	struct lis_stor_result res;
-	struct lis_stor_cmd c;
-	struct tsegs ts = { NULL, 0, 0 };
 	struct treq slow;
 
 	ASSERT(setup(&su) && T.s);
 	f.delay_ms = 800;
 	hs_storvsp_inject(T.sv, &f);
-	cmd_init(&c, cdb_tur, 6, LIS_STOR_DIR_NONE, &ts, 0, &slow);
-	ASSERT(lis_stor_submit(T.s, &c) == 0);
+	ASSERT(tur_async(&slow) == 0);
 	/* nothing else completed since: hand it to the error handler */
 	EXPECT(!lis_stor_timed_out(T.s, &slow));
 	/* another command overtakes it: the host is alive, wait */
@@ -1125,18 +1144,11 @@ LIS_TEST(a_slow_command_gets_more_time_while_the_host_completes_others)
 
 LIS_TEST(patience_with_a_timed_out_command_is_bounded)
 {
-	struct setup su = { 0 };
-	struct hs_storvsp_fault f = fault(HS_SV_DROP);
 	struct lis_stor_result res;
-	struct lis_stor_cmd c;
-	struct tsegs ts = { NULL, 0, 0 };
 	struct treq lost;
 	unsigned int i, extended = 0;
 
-	ASSERT(setup(&su) && T.s);
-	hs_storvsp_inject(T.sv, &f);
-	cmd_init(&c, cdb_tur, 6, LIS_STOR_DIR_NONE, &ts, 0, &lost);
-	ASSERT(lis_stor_submit(T.s, &c) == 0);
+	ASSERT(setup_with_lost_command(&lost));
 	for (i = 0; i < 5; i++) {
 		EXPECT_EQ(tur(&res), 0);
 		extended += lis_stor_timed_out(T.s, &lost);
@@ -1148,17 +1160,10 @@ LIS_TEST(patience_with_a_timed_out_command_is_bounded)
 
 LIS_TEST(reset_gives_up_a_lost_command_and_io_goes_on)
 {
-	struct setup su = { 0 };
-	struct hs_storvsp_fault f = fault(HS_SV_DROP);
 	struct lis_stor_result res;
-	struct lis_stor_cmd c;
-	struct tsegs ts = { NULL, 0, 0 };
 	struct treq lost;
 
-	ASSERT(setup(&su) && T.s);
-	hs_storvsp_inject(T.sv, &f);
-	cmd_init(&c, cdb_tur, 6, LIS_STOR_DIR_NONE, &ts, 0, &lost);
-	ASSERT(lis_stor_submit(T.s, &c) == 0);
+	ASSERT(setup_with_lost_command(&lost));
 	lis_msleep(100);
 	EXPECT_EQ(lis_stor_in_flight(T.s), 1);
 	EXPECT(!lis_stor_timed_out(T.s, &lost));
@@ -1174,18 +1179,12 @@ LIS_TEST(reset_gives_up_a_lost_command_and_io_goes_on)
 
 LIS_TEST(a_refused_reset_fails_but_still_releases_the_commands)
 {
-	struct setup su = { 0 };
-	struct hs_storvsp_fault f = fault(HS_SV_DROP), r = fault(HS_SV_NTSTATUS);
-	struct lis_stor_cmd c;
-	struct tsegs ts = { NULL, 0, 0 };
+	struct hs_storvsp_fault r = fault(HS_SV_NTSTATUS);
 	struct treq lost;
 
-	ASSERT(setup(&su) && T.s);
-	hs_storvsp_inject(T.sv, &f);
+	ASSERT(setup_with_lost_command(&lost));
 	r.match_operation = LIS_STOR_OP_RESET_BUS;
 	hs_storvsp_inject(T.sv, &r);
-	cmd_init(&c, cdb_tur, 6, LIS_STOR_DIR_NONE, &ts, 0, &lost);
-	ASSERT(lis_stor_submit(T.s, &c) == 0);
 	port_log_clear();
 	EXPECT_EQ(lis_stor_reset(T.s), -EIO);
 	EXPECT(port_log_contains("refused operation 6"));
@@ -1198,25 +1197,18 @@ LIS_TEST(slots_run_out_and_the_caller_is_told_to_retry)
 {
 	struct setup su = { .depth = 2 };
 	struct hs_storvsp_fault f = fault(HS_SV_DELAY);
-	struct lis_stor_cmd c[3];
-	struct tsegs ts[3];
 	struct treq r[3];
-	unsigned int i;
 
 	ASSERT(setup(&su) && T.s);
 	f.count = 2;
 	f.delay_ms = 300;
 	hs_storvsp_inject(T.sv, &f);
-	for (i = 0; i < 3; i++) {
-		memset(&ts[i], 0, sizeof(ts[i]));
-		cmd_init(&c[i], cdb_tur, 6, LIS_STOR_DIR_NONE, &ts[i], 0, &r[i]);
-	}
-	EXPECT_EQ(lis_stor_submit(T.s, &c[0]), 0);
-	EXPECT_EQ(lis_stor_submit(T.s, &c[1]), 0);
-	EXPECT_EQ(lis_stor_submit(T.s, &c[2]), -EBUSY);
+	EXPECT_EQ(tur_async(&r[0]), 0);
+	EXPECT_EQ(tur_async(&r[1]), 0);
+	EXPECT_EQ(tur_async(&r[2]), -EBUSY);
 	EXPECT_EQ(lis_wait(&r[0].done, IO_TIMEOUT_MS), 0);
 	EXPECT_EQ(lis_wait(&r[1].done, IO_TIMEOUT_MS), 0);
-	EXPECT_EQ(lis_stor_submit(T.s, &c[2]), 0);
+	EXPECT_EQ(tur_async(&r[2]), 0);
 	EXPECT_EQ(lis_wait(&r[2].done, IO_TIMEOUT_MS), 0);
 	EXPECT_EQ(r[2].res.status, LIS_STOR_OK);
 	teardown();
@@ -1224,17 +1216,10 @@ LIS_TEST(slots_run_out_and_the_caller_is_told_to_retry)
 
 LIS_TEST(kill_fails_what_is_in_flight_and_refuses_new_commands)
 {
-	struct setup su = { 0 };
-	struct hs_storvsp_fault f = fault(HS_SV_DROP);
-	struct lis_stor_cmd c;
-	struct tsegs ts = { NULL, 0, 0 };
 	struct lis_stor_result res;
 	struct treq lost;
 
-	ASSERT(setup(&su) && T.s);
-	hs_storvsp_inject(T.sv, &f);
-	cmd_init(&c, cdb_tur, 6, LIS_STOR_DIR_NONE, &ts, 0, &lost);
-	ASSERT(lis_stor_submit(T.s, &c) == 0);
+	ASSERT(setup_with_lost_command(&lost));
 	lis_stor_kill(T.s);
 	EXPECT_EQ(lost.completed, 1);
 	EXPECT_EQ(lost.res.status, LIS_STOR_ABORTED);
@@ -1251,16 +1236,13 @@ LIS_TEST(device_rescind_during_io_fails_commands_and_frees_the_controller)
 {
 	struct setup su = { .nr_cpus = 2, .host = { .max_channels = 2, .multi_channel = true } };
 	struct hs_storvsp_fault f = fault(HS_SV_DROP);
-	struct lis_stor_cmd c;
-	struct tsegs ts = { NULL, 0, 0 };
 	struct treq lost;
 	u32 want = 2;
 
 	ASSERT(setup(&su) && T.s);
 	EXPECT(tenv_wait(T.env, channels_open, &want, 5000));
 	hs_storvsp_inject(T.sv, &f);
-	cmd_init(&c, cdb_tur, 6, LIS_STOR_DIR_NONE, &ts, 0, &lost);
-	ASSERT(lis_stor_submit(T.s, &c) == 0);
+	ASSERT(tur_async(&lost) == 0);
 	EXPECT_EQ(hs_device_rescind(hs_storvsp_device(T.sv)), 0);
 	EXPECT(tenv_wait(T.env, removed, NULL, 5000));
 	EXPECT_EQ(lost.completed, 1);

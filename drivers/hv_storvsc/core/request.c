@@ -73,26 +73,32 @@ static struct stor_slot *slot_lookup(struct lis_stor *s, u64 id)
 	return sl;
 }
 
-u32 lis_stor_in_flight(struct lis_stor *s)
+static void counters(struct lis_stor *s, u32 *in_flight, u64 *errors)
 {
 	unsigned long flags = 0;
-	u32 n;
 
 	lis_spin_lock(&s->slot_lock, flags);
-	n = s->in_flight;
+	*in_flight = s->in_flight;
+	*errors = s->protocol_errors;
 	lis_spin_unlock(&s->slot_lock, flags);
+}
+
+u32 lis_stor_in_flight(struct lis_stor *s)
+{
+	u32 n;
+	u64 e;
+
+	counters(s, &n, &e);
 	return n;
 }
 
 u64 lis_stor_protocol_errors(struct lis_stor *s)
 {
-	unsigned long flags = 0;
-	u64 n;
+	u32 n;
+	u64 e;
 
-	lis_spin_lock(&s->slot_lock, flags);
-	n = s->protocol_errors;
-	lis_spin_unlock(&s->slot_lock, flags);
-	return n;
+	counters(s, &n, &e);
+	return e;
 }
 
 /* ---- the data's page list ---- */
