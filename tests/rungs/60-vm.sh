@@ -63,6 +63,10 @@ fi
 . "$OUT/vm/vm.env"
 command -v qemu-system-x86_64 >/dev/null || { fail vm:boot "qemu-system-x86_64 is not installed (make deps)"; exit 0; }
 
+# the disc in the emulated IDE DVD drive (the storvsc checks read it)
+VM_DVD=$VM_DIR/dvd.img
+head -c $((4 * 1024 * 1024)) /dev/urandom > "$VM_DVD"
+
 # ---- boot ----
 if ! vm_host_start "dev-a,${CLASS[dev-a]},${INST[dev-a]}" "dev-b,${CLASS[dev-b]},${INST[dev-b]}"; then
 	tail -n 20 "$VM_LOGS/host.log" | detail
@@ -260,6 +264,10 @@ for n in dev-a dev-b dev-c; do
 done
 [ -z "$why" ] && { dev_check dev-c; why=$DEV_WHY; }
 say vm:reload "$why"
+
+# ---- hv_storvsc: a simulated SCSI disk, and the emulated DVD ----
+# shellcheck source=tests/vm/storvsc.sh
+. "$TOP/tests/vm/storvsc.sh"
 
 # ---- the bridge's view: SynIC MSRs on their own CPU, nothing faulted ----
 vm_run 30 "cat $BR/lisvm_stats"

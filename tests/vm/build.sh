@@ -5,7 +5,7 @@
 #   1. the guest kernel: the newest Debian 6.1.0-N-amd64 whose headers are
 #      installed (so our modules match its vermagic and CRCs), fetched with
 #      apt-get download + dpkg-deb into out/cache/kernel/<krel>/ (not
-#      installed);
+#      installed), with the few modules the storvsc checks load (kmods/);
 #   2. our modules for that tree (scripts/build-kernel.sh, when out/<krel>/
 #      is missing or older than the sources);
 #   3. the test-only bridge module (tests/vm/bridge, Kbuild, W=1, no
@@ -35,7 +35,12 @@ KDIR=/lib/modules/$KREL/build
 CACHE=$OUT/cache/kernel/$KREL
 VMLINUZ=$CACHE/vmlinuz
 HVER=$(dpkg-query -W -f='${Version}' "linux-headers-$KREL" 2>/dev/null || true)
-if [ ! -s "$VMLINUZ" ] || [ "$(cat "$CACHE/version" 2>/dev/null)" != "$HVER" ]; then
+# the distribution's modules the storvsc checks load (disk, DVD, ext4), with
+# their dependencies, in load order in $KMODS/load-order
+KMODS=$CACHE/kmods
+KMODS_WANT="crc32c_generic crc64_rocksoft_generic sd_mod sr_mod ata_piix ext4"
+if [ ! -s "$VMLINUZ" ] || [ "$(cat "$CACHE/version" 2>/dev/null)" != "$HVER" ] ||
+   [ "$(cat "$KMODS/want" 2>/dev/null)" != "$KMODS_WANT" ]; then
 	say "fetching linux-image-$KREL ${HVER:-(any version)}"
 	dl=$(mktemp -d)
 	chmod 755 "$dl"		# apt's _apt user downloads into it
@@ -47,10 +52,28 @@ if [ ! -s "$VMLINUZ" ] || [ "$(cat "$CACHE/version" 2>/dev/null)" != "$HVER" ]; 
 	dpkg-deb --fsys-tarfile "$dl"/*.deb | tar -x -C "$dl" "./boot/vmlinuz-$KREL" ||
 		{ rm -rf "$dl"; die "no /boot/vmlinuz-$KREL in $pkg"; }
 	mv "$dl/boot/vmlinuz-$KREL" "$VMLINUZ"
+	dpkg-deb --fsys-tarfile "$dl"/*.deb | tar -x -C "$dl" --wildcards "./lib/modules/$KREL/kernel/*" ||
+		{ rm -rf "$dl"; die "no modules in $pkg"; }
+	rm -rf "$KMODS"
+	mkdir -p "$KMODS"
+	# add_kmod NAME: its dependencies first (modinfo's depends), then it
+	add_kmod() {
+		local f d
+		[ -e "$KMODS/$1.ko" ] && return 0
+		f=$(find "$dl/lib/modules/$KREL/kernel" \( -name "$1.ko" -o -name "${1//_/-}.ko" \) -print -quit)
+		[ -n "$f" ] || return 1
+		for d in $(modinfo -F depends "$f" | tr ',' ' '); do add_kmod "$d" || return 1; done
+		install -m 0644 "$f" "$KMODS/$1.ko"
+		echo "$1" >> "$KMODS/load-order"
+	}
+	for m in $KMODS_WANT; do
+		add_kmod "$m" || { rm -rf "$dl"; die "module $m (or a dependency) is not in $pkg"; }
+	done
+	echo "$KMODS_WANT" > "$KMODS/want"
 	dpkg-deb -f "$dl"/*.deb Version > "$CACHE/version"
 	rm -rf "$dl"
 fi
-say "guest kernel $KREL ($(cat "$CACHE/version"))"
+say "guest kernel $KREL ($(cat "$CACHE/version")), $(wc -l < "$KMODS/load-order") of its modules"
 
 # The uncompressed kernel, which QEMU boots through its PVH entry: xz
 # decompression takes seconds under TCG.  The bzImage's payload is the first

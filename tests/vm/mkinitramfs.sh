@@ -8,6 +8,8 @@
 #   /bin/lis-kexec                   out/vm/lis-kexec
 #   /lib/lis/*.ko                    every module built in out/KREL/
 #   /lib/lis/test/*.ko               the test-only modules (the bridge)
+#   /lib/kmods/*.ko, load-order      the kernel's disk/DVD/ext4 modules
+#   /opt/e2fs/mkfs.ext4 + libraries  e2fsprogs' mke2fs, for the storvsc checks
 #   /boot/vmlinuz, /boot/initrd.cpio the same kernel and this tree without
 #                                    /boot, for kexec
 # Everything comes from the build outputs; nothing is copied by hand.
@@ -41,6 +43,23 @@ done
 for ko in "$OUT/vm/$KREL"/test-modules/*.ko; do
 	[ -e "$ko" ] && install -m 0644 "$ko" "$root/lib/lis/test/"
 done
+# the storvsc checks: the kernel's disk, DVD and ext4 modules (build.sh put
+# them and their load order in kmods/), and mkfs.ext4 with its libraries
+KMODS=$OUT/cache/kernel/$KREL/kmods
+if [ -s "$KMODS/load-order" ]; then
+	mkdir -p "$root/lib/kmods"
+	install -m 0644 "$KMODS"/*.ko "$KMODS/load-order" "$root/lib/kmods/"
+fi
+MKE2FS=$(command -v mke2fs || true)
+if [ -n "$MKE2FS" ]; then
+	# named mkfs.ext4 (mke2fs reads its name), outside busybox's applet dirs
+	install -D -m 0755 "$MKE2FS" "$root/opt/e2fs/mkfs.ext4"
+	[ -r /etc/mke2fs.conf ] && install -D -m 0644 /etc/mke2fs.conf "$root/etc/mke2fs.conf"
+	ldd "$MKE2FS" | awk '$2 == "=>" && $3 ~ /^\// { print $3 } $1 ~ /^\// { print $1 }' |
+	while read -r lib; do
+		install -D -m 0755 "$(readlink -f "$lib")" "$root$lib"
+	done
+fi
 
 pack() {
 	(cd "$root" && find . -mindepth 1 | LC_ALL=C sort |

@@ -485,6 +485,9 @@ static void put_state(FILE *f, const struct hs_vmbus_state *st)
 		(unsigned long long)st->eoms);
 }
 
+/* storvsp controllers and their LUNs (storvsp, lun, storvsp-stats) */
+#include "storvsp_ctl.c"
+
 /*
  * One command per connection; the answer is the text sent back.
  *   state		hostsim's hs_vmbus_state and this process's counters
@@ -494,6 +497,7 @@ static void put_state(FILE *f, const struct hs_vmbus_state *st)
  *   devices		NAME CLASS INSTANCE relid=N rescinded=0|1, one a line
  *   events		the event list (hello, posted messages, offers, errors)
  *   quit		stop serving
+ *   storvsp ..., lun ..., storvsp-stats ...	see storvsp_ctl.c
  */
 static void ctl_command(char *line, FILE *f)
 {
@@ -567,6 +571,8 @@ static void ctl_command(char *line, FILE *f)
 	} else if (!strcmp(argv[0], "quit") && argc == 1) {
 		atomic_store(&S.stop, true);
 		fprintf(f, "ok\n");
+	} else if (storvsp_command(argv, argc, f)) {
+		/* answered */
 	} else {
 		fprintf(f, "error: unknown command or arguments: %s\n", argv[0]);
 	}
