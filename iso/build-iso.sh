@@ -95,6 +95,8 @@ gpg_sign() {
 		--armor --detach-sign -o "$1.asc" "$1" 2>/dev/null
 }
 
+# the metadata records each package file's time: make it the epoch first
+find "$TREE" -exec touch -h -d "@$SOURCE_DATE_EPOCH" {} +
 createrepo_c --quiet --revision "$SOURCE_DATE_EPOCH" --set-timestamp-to-revision \
 	--general-compress-type gz --no-database "$TREE" >/dev/null || die "createrepo_c failed"
 if [ -n "$GPG_KEY" ]; then
@@ -114,8 +116,7 @@ note "  TREE    $TREE ($n kmod builds)"
 
 mkdir -p "$(dirname "$ISO")"
 rm -f "$ISO"
+# xorriso takes every volume and file date from SOURCE_DATE_EPOCH itself
 xorriso -as mkisofs -quiet -o "$ISO" -V "LIS_${VERSION//./_}" -R -J -joliet-long \
-	--modification-date="$(date -u -d "@$SOURCE_DATE_EPOCH" +%Y%m%d%H%M%S00)" \
-	--set_all_file_dates "set_to_mtime" -volume_date uuid "$(date -u -d "@$SOURCE_DATE_EPOCH" +%Y%m%d%H%M%S00)" \
 	"$TREE" 2> "$OUT/iso.log" || { cat "$OUT/iso.log" >&2; die "xorriso failed"; }
 note "  ISO     $ISO"

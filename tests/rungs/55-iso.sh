@@ -35,8 +35,8 @@ label_rr_joliet() {
 	local info
 	info=$(xorriso -indev "$ISO" -pvd_info 2>&1)
 	grep -q "Volume Id    : LIS_${VER//./_}" <<< "$info" || { echo "$info" | grep Volume; return 1; }
-	xorriso -indev "$ISO" -rr_info 2>&1 | grep -q 'Rock Ridge' &&
-	xorriso -indev "$ISO" -report_about NOTE -toc 2>&1 | grep -qi joliet
+	info=$(xorriso -indev "$ISO" -report_about NOTE -toc 2>&1)
+	grep -q 'ISO offers *: Rock_Ridge Joliet' <<< "$info" || { echo "$info" | grep offers; return 1; }
 }
 check iso:volume_label_rock_ridge_joliet label_rr_joliet
 
@@ -84,7 +84,7 @@ from_copy() {
 	local r=$T/root out
 	base_rpm "$T/fix" "$X/RPMS/lis-tools-$VER-1.x86_64.rpm" > /dev/null
 	rhel_root "$r" rhel 8.9 "Red Hat Enterprise Linux" "$FIX_K8" || return 1
-	root_rpm "$r" --import "$X/RPM-GPG-KEY-LIS" || return 1
+	rpm --root "$r" --dbpath /var/lib/rpm --import "$X/RPM-GPG-KEY-LIS" || return 1
 	out=$("$X/install.sh" --root "$r" --yes 2>&1) || { echo "$out" | tail -n 5; return 1; }
 	grep -q "$FIX_K8: exact" <<< "$out" && ! grep -q 'signatures not checked' <<< "$out" &&
 	[ "$(root_rpm "$r" -q --qf '%{NAME}' kmod-lis-4.18.0_513.5.1.el8_9)" = kmod-lis-4.18.0_513.5.1.el8_9 ]
