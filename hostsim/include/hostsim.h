@@ -508,7 +508,8 @@ int hs_netvsp_inject(struct hs_netvsp *nic, const struct hs_netvsp_fault *f);
  *               *status and the outputs are filled in as far as possible
  *   -ETIMEDOUT  no answer in time: the request is abandoned (an answer that
  *               comes later is counted as late, not as a protocol error)
- *   -ENOTCONN   the channel is not open, or closed while waiting
+ *   -ENOTCONN   the channel did not open within the timeout, or closed
+ *               while waiting
  *   -EINVAL     bad arguments (e.g. a string too long for its field) */
 struct hs_ic;
 
@@ -551,7 +552,8 @@ struct hs_device *hs_ic_device(struct hs_ic *ic);
  * for the answer; 1 when the guest refused the service (counts 0/0) */
 int hs_ic_negotiate(struct hs_ic *ic, unsigned int timeout_ms);
 /* wait for the answer to the NEGOTIATE sent when the channel opened (the
- * channel may open meanwhile); 1 refused; a timeout abandons it */
+ * channel may open meanwhile); 1 refused; a timeout abandons it; -EAGAIN
+ * when none was sent or pending (manual_negotiate) */
 int hs_ic_wait_negotiated(struct hs_ic *ic, unsigned int timeout_ms);
 
 /* any IC message: `data` is what follows the 28-byte header (the header's

@@ -234,6 +234,8 @@ int main(int argc, char **argv)
 	storvsp_tests(run);
 	suite = "netvsp";
 	netvsp_tests(run);
+	suite = "ic";
+	ic_tests(run);
 	if (!ran) {
 		fprintf(stderr, "hostsim-models: no check selected\n");
 		return 2;
