@@ -15,6 +15,7 @@
 #include <linux/moduleparam.h>
 #include <linux/cpumask.h>
 #include <linux/slab.h>
+#include <lis_compat/bus.h>
 #include "storvsc_glue.h"
 
 #define STOR_KIND_SCSI		0

@@ -12,7 +12,6 @@
 #include <scsi/scsi_cmnd.h>
 #include <scsi/scsi_device.h>
 #include <scsi/scsi_host.h>
-#include <lis_compat/bus.h>	/* LIS_VMBUS_CLASS_GUID */
 
 /* 5.16: scsi_done() replaced the cmd->scsi_done pointer */
 static inline void lis_scsi_done(struct scsi_cmnd *cmd)
