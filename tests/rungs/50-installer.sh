@@ -195,10 +195,15 @@ conflict() {
 	return "$rc"
 }
 check installer:refuses_while_microsoft_lis_is_installed conflict
+# small_boot ROOT SIZE: the root's /boot, with what it holds, on a small tmpfs
+small_boot() {
+	local keep=$INST/boot.keep
+	rm -rf "$keep" && cp -a "$1/boot" "$keep" &&
+	mount -t tmpfs -o "size=$2" lis-test "$1/boot" && cp -a "$keep/." "$1/boot/" && rm -rf "$keep"
+}
 no_space() {
 	local rc=0
-	mount -t tmpfs -o size=1m lis-test "$RR/boot" || return 1
-	cp -a "$FIX_OUT/kstage-$K7/boot/." "$RR/boot/"
+	small_boot "$RR" 1m || return 1
 	refuses space 6 "$RR" "$M/install.sh" --root "$RR" --yes || rc=1
 	umount "$RR/boot"
 	return "$rc"
@@ -224,8 +229,7 @@ inject_depmod() {
 }
 undo_depmod() { mv -f "$FR/usr/sbin/depmod.real" "$FR/usr/sbin/depmod"; rm -f "$FR/var/log/depmod-failed"; }
 inject_diskfull() {
-	mount -t tmpfs -o size=24m lis-test "$FR/boot" &&
-	cp -a "$FIX_OUT/kstage-$K7/boot/." "$FIX_OUT/kstage-$K7B/boot/." "$FR/boot/" &&
+	small_boot "$FR" 24m &&
 	: > "$FR/etc/lis-test/big-image"
 }
 undo_diskfull() { rm -f "$FR/etc/lis-test/big-image"; umount "$FR/boot"; }
