@@ -28,6 +28,8 @@
 #define STOR_MAX_CMD_PER_LUN	2048
 /* room per command in a ring: descriptor, range, ~32 pages, packet */
 #define STOR_RING_BYTES_PER_CMD	384
+/* the slot table is one allocation: keep it modest on many-CPU guests */
+#define STOR_MAX_QUEUE_DEPTH	2048
 
 static int storvsc_ringbuffer_size = 128 * 1024;
 module_param(storvsc_ringbuffer_size, int, 0444);
@@ -74,7 +76,7 @@ static int stor_probe(struct lis_vmbus_device *vdev, const struct hv_vmbus_devic
 	cfg.ctx = h;
 	cfg.ring_bytes = ring;
 	cfg.nr_cpus = num_online_cpus();
-	cfg.queue_depth = min_t(u32, per_chan * chans, 0x10000);
+	cfg.queue_depth = min_t(u32, per_chan * chans, STOR_MAX_QUEUE_DEPTH);
 	cfg.ide = h->ide;
 	ret = lis_stor_create(vdev->channel, &cfg, &h->core);
 	if (ret) {

@@ -254,8 +254,15 @@ static int stor_queuecommand(struct Scsi_Host *shost, struct scsi_cmnd *scmd)
 	struct lis_stor_cmd cmd;
 	int ret;
 
+	scmd->host_scribble = NULL;
+	if (!scmd->cmd_len || scmd->cmd_len > LIS_STOR_CDB_MAX) {
+		/* the SRB holds 16 CDB bytes */
+		scmd->result = DID_ERROR << 16;
+		lis_scsi_done(scmd);
+		return 0;
+	}
 	memset(&cmd, 0, sizeof(cmd));
-	cmd.cdb_len = min_t(unsigned int, scmd->cmd_len, LIS_STOR_CDB_MAX);
+	cmd.cdb_len = scmd->cmd_len;
 	memcpy(cmd.cdb, scmd->cmnd, cmd.cdb_len);
 	switch (scmd->sc_data_direction) {
 	case DMA_TO_DEVICE:
@@ -286,12 +293,6 @@ static int stor_queuecommand(struct Scsi_Host *shost, struct scsi_cmnd *scmd)
 	cmd.seg_it = &sgi;
 	cmd.cookie = scmd;
 	cmd.cpu = raw_smp_processor_id();
-	scmd->host_scribble = NULL;
-	if (scmd->cmd_len > LIS_STOR_CDB_MAX) {
-		scmd->result = DID_ERROR << 16;
-		lis_scsi_done(scmd);
-		return 0;
-	}
 
 	ret = lis_stor_submit(h->core, &cmd);
 	if (ret == -EXDEV) {
