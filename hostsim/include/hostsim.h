@@ -732,4 +732,87 @@ int hs_ic_inject(struct hs_ic *ic, const struct hs_ic_fault *f);
  * answers pile up in the guest->host ring; false reads them again (as late) */
 void hs_ic_pause_reading(struct hs_ic *ic, bool paused);
 
+/* ---- synthetic mouse and keyboard (§7.1, §7.2) ------------------------------
+ *
+ * Mouse: SynthHID inside a pipe header.  The guest's PROTOCOL_REQUEST gets
+ * PROTOCOL_RESPONSE (in-band by default; as the request's completion with
+ * response_as_completion), then INITIAL_DEVICE_INFO with the device
+ * attributes, the HID descriptor and the report descriptor; after the
+ * guest's ACK the test streams INPUT_REPORTs.  Keyboard: no pipe header;
+ * PROTOCOL_REQUEST / RESPONSE, then keystroke EVENTs; the guest's
+ * SET_LED_INDICATORS are recorded.  Every object stays valid until
+ * hs_destroy(); all functions are thread-safe.  Sends return 0 (sent, or
+ * queued behind earlier packets while the ring is full), -ENOTCONN (channel
+ * not open) or -EINVAL. */
+struct hs_mouse;
+struct hs_kbd;
+
+struct hs_mouse_config {
+	uint8_t instance_guid[16];	/* wire order; zero: made up */
+	uint32_t version;		/* the SynthHID version accepted; 0: 2.0 (0x00020000) */
+	bool refuse;			/* Approved = 0 (no device info follows) */
+	bool response_as_completion;	/* PROTOCOL_RESPONSE as the request's completion */
+	uint16_t vendor, product, version_id;	/* 0: 0x045E, 0x0621, 0x0001 */
+	/* report descriptor sent in INITIAL_DEVICE_INFO; NULL: a 5-button
+	 * absolute mouse with wheel (7-byte report: buttons u8, X u16, Y u16
+	 * 0..32767, wheel s16 relative) */
+	const uint8_t *report_descriptor;
+	uint32_t report_descriptor_len;	/* at most 4096 */
+	bool monitored;
+};
+struct hs_mouse *hs_mouse_add(struct hs_host *h, const struct hs_mouse_config *cfg);
+struct hs_device *hs_mouse_device(struct hs_mouse *m);
+/* the default report descriptor */
+const uint8_t *hs_mouse_default_descriptor(uint32_t *len);
+/* wait until the guest acknowledged INITIAL_DEVICE_INFO: 0, -ETIMEDOUT, or
+ * -ECONNREFUSED when the host refused the protocol */
+int hs_mouse_wait_ready(struct hs_mouse *m, unsigned int timeout_ms);
+/* an INPUT_REPORT in the default descriptor's layout */
+int hs_mouse_report(struct hs_mouse *m, uint8_t buttons, uint16_t x, uint16_t y, int16_t wheel);
+/* any raw input report (1..16 bytes), for other descriptors; sent whatever
+ * the handshake's state (reports before the ACK test a guest's patience) */
+int hs_mouse_input(struct hs_mouse *m, const void *report, uint32_t len);
+
+struct hs_mouse_stats {
+	bool open;
+	bool requested;			/* PROTOCOL_REQUEST received */
+	uint32_t version_requested;
+	uint16_t request_flags;		/* its packet flags */
+	bool approved, device_info_sent, acked;
+	uint8_t ack_value;		/* the ACK's byte */
+	uint64_t requests, acks, reports;
+	uint64_t protocol_errors;	/* malformed or unexpected guest messages */
+};
+void hs_mouse_stats(struct hs_mouse *m, struct hs_mouse_stats *st);
+
+struct hs_kbd_config {
+	uint8_t instance_guid[16];	/* wire order; zero: made up */
+	uint32_t version;		/* the version accepted; 0: 1.0 (0x00010000) */
+	bool refuse;			/* Status 0 */
+	bool response_as_completion;	/* PROTOCOL_RESPONSE as the request's completion */
+	bool monitored;
+};
+#define HS_KBD_UNICODE	0x1u		/* MakeCode is a UTF-16 unit */
+#define HS_KBD_BREAK	0x2u		/* key up */
+#define HS_KBD_E0	0x4u
+#define HS_KBD_E1	0x8u
+struct hs_kbd *hs_kbd_add(struct hs_host *h, const struct hs_kbd_config *cfg);
+struct hs_device *hs_kbd_device(struct hs_kbd *k);
+/* wait until PROTOCOL_RESPONSE accepted the guest: 0, -ETIMEDOUT, -ECONNREFUSED */
+int hs_kbd_wait_ready(struct hs_kbd *k, unsigned int timeout_ms);
+/* one keystroke EVENT: a set-1 make code (or UTF-16 unit) and HS_KBD_* */
+int hs_kbd_key(struct hs_kbd *k, uint16_t makecode, uint32_t flags);
+
+struct hs_kbd_stats {
+	bool open;
+	bool requested;
+	uint32_t version_requested;
+	uint16_t request_flags;
+	bool accepted;
+	uint16_t leds;			/* the last SET_LED_INDICATORS */
+	uint64_t requests, led_sets, events;
+	uint64_t protocol_errors;
+};
+void hs_kbd_stats(struct hs_kbd *k, struct hs_kbd_stats *st);
+
 #endif /* HOSTSIM_H */

@@ -236,6 +236,8 @@ int main(int argc, char **argv)
 	netvsp_tests(run);
 	suite = "ic";
 	ic_tests(run);
+	suite = "input";
+	input_tests(run);
 	if (!ran) {
 		fprintf(stderr, "hostsim-models: no check selected\n");
 		return 2;

@@ -75,5 +75,6 @@ uint32_t m_rand(uint32_t *state);
 void storvsp_tests(void (*run)(const char *name, void (*fn)(struct guest *g)));
 void netvsp_tests(void (*run)(const char *name, void (*fn)(struct guest *g)));
 void ic_tests(void (*run)(const char *name, void (*fn)(struct guest *g)));
+void input_tests(void (*run)(const char *name, void (*fn)(struct guest *g)));
 
 #endif /* HS_MODELS_TEST_H */
