@@ -155,5 +155,25 @@ printf '%s\n' "$st" | tr '\n' ' ' | sed 's/^/    storvsp: /;s/ *$/\n/'
 bad=$(printf '%s\n' "$st" | sed -n 's/^bad_requests=//p')
 say vm:storvsc:host_saw_no_bad_requests "$([ "$bad" = 0 ] || echo "storvsp counted $bad bad requests")"
 
+# ---- the host takes the controller away while the disk is being read:
+#      the SCSI host goes (nothing waits for the timeouts), the relids are
+#      released ----
+why=
+if [ -n "${SV_DEV-}" ]; then
+	rel0=$(vm_state relids_released)
+	vm_run 30 "d=/dev/$SV_DEV; "'(while dd if=$d of=/dev/null bs=1M 2>/dev/null; do echo 3 > /proc/sys/vm/drop_caches; done &) ; sleep 1'
+	[ "$VM_RC" = 0 ] || { guest_fail; why="could not start reading the disk"; }
+	[ -z "$why" ] && { r=$(vm_ctl storvsp-rescind sv0) || why="hostsim-vm storvsp-rescind: $r"; }
+	[ -z "$why" ] && { wait_dev "$SV_INST" absent || why="the controller is still on the vmbus after 15 s"; }
+	[ -z "$why" ] && { vm_run 30 "! [ -e /sys/block/$SV_DEV/device ] && ! ls -d /sys/class/scsi_host/*/device/../$SV_INST >/dev/null 2>&1" ||
+		true; }
+	[ -z "$why" ] && [ "$VM_RC" != 0 ] && why="/dev/$SV_DEV still has a SCSI device"
+	[ -z "$why" ] && { vm_wait "relids_released>=$((rel0 + VM_SMP))" 10000 >/dev/null ||
+		why="hostsim saw $(( $(vm_state relids_released) - rel0 )) RELID_RELEASED, want $VM_SMP (primary and sub-channels)"; }
+else
+	why="no disk"
+fi
+say vm:storvsc:rescind_while_busy "$why"
+
 # leave the guest as the later checks expect it: no storvsc
 vm_run 60 'rmmod hv_storvsc'

@@ -11,6 +11,7 @@
  *   lun NAME sum T L			SHA-256 of the disk as the host sees it
  *   lun NAME blocks T L		its size in 512-byte blocks
  *   storvsp-stats NAME			hs_storvsp_stats as key=value lines
+ *   storvsp-rescind NAME		rescind the controller (all its channels)
  * Storvsp controllers live until the host process ends.
  */
 #define MAX_SV		4
@@ -153,6 +154,23 @@ static void sv_stats_cmd(const char *name, FILE *f)
 		(unsigned long long)st.resets, (unsigned long long)st.enumerates);
 }
 
+static void sv_rescind_cmd(const char *name, FILE *f)
+{
+	int s, rc = -1;
+
+	pthread_mutex_lock(&sv_lock);
+	s = sv_find(name);
+	if (s >= 0)
+		rc = hs_device_rescind(hs_storvsp_device(SV[s].sv));
+	pthread_mutex_unlock(&sv_lock);
+	if (rc) {
+		fprintf(f, "error: no storvsp %s, or rescinded already\n", name);
+		return;
+	}
+	event("storvsp-rescind %s", name);
+	fprintf(f, "ok\n");
+}
+
 /* 1 when the command was one of ours (answered in f) */
 static int storvsp_command(char **argv, unsigned int argc, FILE *f)
 {
@@ -162,6 +180,8 @@ static int storvsp_command(char **argv, unsigned int argc, FILE *f)
 		sv_lun_cmd(argv, argc, f);
 	else if (!strcmp(argv[0], "storvsp-stats") && argc == 2)
 		sv_stats_cmd(argv[1], f);
+	else if (!strcmp(argv[0], "storvsp-rescind") && argc == 2)
+		sv_rescind_cmd(argv[1], f);
 	else
 		return 0;
 	return 1;
