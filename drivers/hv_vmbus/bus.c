@@ -188,6 +188,8 @@ static int lis_bus_match(struct device *d, LIS_MATCH_DRIVER *drv)
 
 	if (dev->driver_override)
 		return !strcmp(dev->driver_override, drv->name);
+	if (dev->hvsock || ldrv->hvsock)
+		return dev->hvsock && ldrv->hvsock;
 	return lis_match_id(ldrv->id_table, &dev->class_id) != NULL;
 }
 
@@ -264,6 +266,14 @@ void lis_vmbus_driver_unregister(struct lis_vmbus_driver *drv)
 }
 EXPORT_SYMBOL_GPL(lis_vmbus_driver_unregister);
 
+int lis_vmbus_hvsock_connect(const struct lis_guid *endpoint, const struct lis_guid *service)
+{
+	struct lis_vmbus *vmbus = READ_ONCE(lis_vmbus_conn);
+
+	return vmbus ? lis_vmbus_tl_connect(vmbus, endpoint, service) : -ENODEV;
+}
+EXPORT_SYMBOL_GPL(lis_vmbus_hvsock_connect);
+
 unsigned int lis_vmbus_pick_cpu(struct lis_vmbus_device *dev, unsigned int index)
 {
 	unsigned int n = num_online_cpus(), cpu, i = 0;
@@ -302,6 +312,7 @@ int lis_bus_add_channel(struct lis_channel *ch)
 	}
 	dev->channel = ch;
 	dev->relid = lis_channel_relid(ch);
+	dev->hvsock = lis_channel_offer_flags(ch) & LIS_VMBUS_OFFER_FLAG_TLNPI_PROVIDER;
 	memcpy(&dev->class_id, lis_channel_class(ch), sizeof(dev->class_id));
 	memcpy(&dev->device_id, lis_channel_instance(ch), sizeof(dev->device_id));
 	dev->dev.bus = &lis_vmbus_bus;

@@ -364,6 +364,11 @@ void lis_channel_dispatch(struct lis_vmbus *vmbus, u32 relid)
 	lis_spin_unlock(&ch->cb_lock, flags);
 
 	ch->st_events++;
+	if (ch->notify_only) {
+		/* the driver (or userspace) reads when it wants */
+		fn(ch, ctx);
+		goto done;
+	}
 	do {
 		/* batched: the host need not signal while we drain, and gets
 		 * the space back once, at the end */
@@ -433,6 +438,7 @@ int lis_channel_open(struct lis_channel *ch, const struct lis_channel_open_args 
 		goto free_pages;
 
 	lis_spin_lock(&ch->cb_lock, flags);
+	ch->notify_only = args->flags & LIS_CHANNEL_NOTIFY_ONLY;
 	ch->on_event = args->on_event;
 	ch->cb_ctx = args->ctx;
 	ch->cb_stop = false;

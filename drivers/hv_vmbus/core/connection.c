@@ -284,6 +284,9 @@ static bool handle_message(struct lis_vmbus *vmbus, struct lis_msg *m)
 	case LIS_VMBUS_MSG_MODIFYCHANNEL_RESPONSE:
 		answer_request(vmbus, type, m->data, m->len);
 		return false;
+	case LIS_VMBUS_MSG_TL_CONNECT_RESULT:
+		lis_vmbus_tl_result(vmbus, m->data, m->len);
+		return false;
 	default:
 		protocol_error(vmbus, "unknown message type", type, m->len);
 		return false;

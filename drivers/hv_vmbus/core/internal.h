@@ -87,6 +87,7 @@ struct lis_channel {
 	struct lis_channel *all_next;	/* vmbus->channels list */
 
 	enum lis_channel_state state;
+	bool notify_only;		/* LIS_CHANNEL_NOTIFY_ONLY */
 	bool rescinded;
 	bool offered_to_env;		/* env->channel_offered called */
 	unsigned int target_cpu;
@@ -207,6 +208,9 @@ void lis_channel_rescind(struct lis_vmbus *vmbus, u32 relid);
 void lis_channel_mark_rescinded(struct lis_vmbus *vmbus, u32 relid);
 void lis_channel_dispatch(struct lis_vmbus *vmbus, u32 relid);
 void lis_channel_free_all(struct lis_vmbus *vmbus);
+
+/* channel_raw.c */
+void lis_vmbus_tl_result(struct lis_vmbus *vmbus, const u8 *msg, u32 len);
 
 /* gpadl.c */
 int lis_gpadl_establish(struct lis_channel *ch, void *buf, u32 size, u32 *gpadl);

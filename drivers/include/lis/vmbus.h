@@ -152,7 +152,13 @@ struct lis_channel_open_args {
 	 * called again if packets arrived at the end. */
 	void (*on_event)(struct lis_channel *ch, void *ctx);
 	void *ctx;
+	u32 flags;		/* LIS_CHANNEL_* */
 };
+
+/* on_event only says the host signalled: the core neither masks the host's
+ * interrupts around it nor calls it again while packets are left — the
+ * driver reads when it wants (hv_sock), or userspace does (uio) */
+#define LIS_CHANNEL_NOTIFY_ONLY		0x1u
 
 /* GPADL for the rings, OPENCHANNEL, wait for the result */
 int lis_channel_open(struct lis_channel *ch, const struct lis_channel_open_args *args);
@@ -216,6 +222,28 @@ int lis_channel_recv(struct lis_channel *ch, void *buf, u32 buflen,
 /* -- GPADLs for driver buffers (memory from lis_alloc_pages) -- */
 int lis_gpadl_create(struct lis_channel *ch, void *buf, u32 size, u32 *gpadl);
 int lis_gpadl_destroy(struct lis_channel *ch, u32 gpadl);
+
+/* -- rings read on the driver's own terms (hv_sock, uio) -- */
+
+/* the offer's ChannelFlags (LIS_VMBUS_OFFER_FLAG_*): TLNPI_PROVIDER marks an
+ * hv_sock connection; its user-defined byte 4 says the host initiated it */
+u16 lis_channel_offer_flags(const struct lis_channel *ch);
+/* kick the host, as after a write that made the send ring non-empty */
+void lis_channel_signal(struct lis_channel *ch);
+/* ask the host not to signal (or to signal again) for the receive ring */
+void lis_channel_set_interrupt_mask(struct lis_channel *ch, bool masked);
+/* ask the host to signal once `bytes` are free in the send ring (0: not) */
+int lis_channel_set_pending_send(struct lis_channel *ch, u32 bytes);
+/* both rings while the channel is open: the send ring (control page first)
+ * is the first send_bytes of the bytes at va, the receive ring the rest */
+int lis_channel_ring_memory(struct lis_channel *ch, void **va, u32 *bytes, u32 *send_bytes);
+/* the connection's pages a userspace driver signals through: the interrupt
+ * page (< 5.0) and the guest-to-host monitor page (one page each) */
+void lis_vmbus_shared_pages(struct lis_vmbus *vmbus, void **int_page, void **monitor_page);
+/* TL_CONNECT_REQUEST (VMBus >= 4.0, else -EOPNOTSUPP): the host offers an
+ * hv_sock channel for the connection when the service accepts it */
+int lis_vmbus_tl_connect(struct lis_vmbus *vmbus, const struct lis_guid *endpoint,
+			 const struct lis_guid *service);
 
 /* statistics for tests and sysfs */
 struct lis_channel_stats {

@@ -24,6 +24,7 @@ struct lis_vmbus_device {
 	struct lis_guid class_id;
 	struct lis_guid device_id;
 	u32 relid;
+	bool hvsock;		/* an hv_sock connection (TLNPI provider offer) */
 	char *driver_override;
 };
 
@@ -35,6 +36,9 @@ struct lis_vmbus_driver {
 	void (*shutdown)(struct lis_vmbus_device *dev);
 	int (*suspend)(struct lis_vmbus_device *dev);
 	int (*resume)(struct lis_vmbus_device *dev);
+	/* binds hv_sock connections (their class GUID is a service id) and
+	 * nothing else */
+	bool hvsock;
 	struct device_driver driver;
 };
 
@@ -69,6 +73,10 @@ static inline struct device *lis_vmbus_device_dev(struct lis_vmbus_device *dev)
 {
 	return &dev->dev;
 }
+
+/* hv_sock: ask the host for a connection from our endpoint to its service
+ * (TL_CONNECT_REQUEST); the host offers the channel when it accepts */
+int lis_vmbus_hvsock_connect(const struct lis_guid *endpoint, const struct lis_guid *service);
 
 /* an OS CPU number for a new sub-channel: spreads channels over online CPUs */
 unsigned int lis_vmbus_pick_cpu(struct lis_vmbus_device *dev, unsigned int index);

@@ -340,6 +340,24 @@ struct lis_vmbus_msg_tl_connect_request {
 } __packed;
 LIS_ASSERT_SIZE(struct lis_vmbus_msg_tl_connect_request, 40);
 
+/* >= 5.2: the same with a silo id (zero: none) */
+struct lis_vmbus_msg_tl_connect_request_v2 {
+	struct lis_vmbus_msg_header header;
+	struct lis_guid guest_endpoint_id;
+	struct lis_guid host_service_id;
+	struct lis_guid silo_id;
+} __packed;
+LIS_ASSERT_SIZE(struct lis_vmbus_msg_tl_connect_request_v2, 56);
+
+/* >= 4.1, host -> guest, only when the connection failed */
+struct lis_vmbus_msg_tl_connect_result {
+	struct lis_vmbus_msg_header header;
+	struct lis_guid endpoint_id;
+	struct lis_guid service_id;
+	__le32 status;
+} __packed;
+LIS_ASSERT_SIZE(struct lis_vmbus_msg_tl_connect_result, 44);
+
 /* ---- rings and packets (§3) ---------------------------------------------- */
 
 #define LIS_VMBUS_RING_FEATURE_PENDING_SEND_SZ	0x1u
