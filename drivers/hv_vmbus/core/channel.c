@@ -385,7 +385,7 @@ void lis_channel_dispatch(struct lis_vmbus *vmbus, u32 relid)
 		 ++rounds < LIS_DISPATCH_ROUNDS);
 	if (rounds >= LIS_DISPATCH_ROUNDS)
 		lis_warn("hv_vmbus: channel %u: driver leaves packets in the ring\n", relid);
-
+done:
 	lis_spin_lock(&ch->cb_lock, flags);
 	ch->cb_busy = false;
 	lis_spin_unlock(&ch->cb_lock, flags);
