@@ -1,0 +1,352 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * The hv_sock core against an hv_sock host endpoint: service ids, the
+ * host-initiated flag, bytes both ways in pipe packets (split at a page),
+ * the shutdown packet both ways, a full ring, and malformed host packets.
+ * The host is a small one on hostsim's generic device API, written from the
+ * notes' byte offsets (docs/protocol-notes.md "hv_sock").
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include "port_user.h"
+#include "env_hostsim.h"
+#include "lis_test.h"
+#include "../../drivers/hv_sock/core/hvs_core.h"
+
+static void put32(u8 *p, u32 v) { p[0] = v; p[1] = v >> 8; p[2] = v >> 16; p[3] = v >> 24; }
+static u32 get32(const u8 *p) { return p[0] | p[1] << 8 | p[2] << 16 | (u32)p[3] << 24; }
+
+struct shost {
+	pthread_mutex_t lock;
+	struct hs_channel *ch;
+	bool stall;			/* leave the guest's packets in the ring */
+	unsigned int packets, fins, bad;
+	u32 max_packet;
+	u8 got[65536];
+	u32 got_len;
+};
+
+static struct shost H = { .lock = PTHREAD_MUTEX_INITIALIZER };
+
+static void host_ready(struct hs_channel *ch)
+{
+	struct hs_packet pkt;
+	u32 n;
+
+	if (__atomic_load_n(&H.stall, __ATOMIC_SEQ_CST))
+		return;
+	while (hs_channel_recv(ch, &pkt) == 1) {
+		pthread_mutex_lock(&H.lock);
+		if (pkt.payload_len < 8 || get32(pkt.payload) != 1 ||
+		    get32(pkt.payload + 4) > pkt.payload_len - 8) {
+			H.bad++;
+		} else {
+			n = get32(pkt.payload + 4);
+			H.packets++;
+			if (!n)
+				H.fins++;
+			if (n > H.max_packet)
+				H.max_packet = n;
+			if (H.got_len + n <= sizeof(H.got)) {
+				memcpy(H.got + H.got_len, pkt.payload + 8, n);
+				H.got_len += n;
+			}
+		}
+		pthread_mutex_unlock(&H.lock);
+	}
+}
+
+static void host_opened(struct hs_channel *ch, const uint8_t *ud)
+{
+	__atomic_store_n(&H.ch, ch, __ATOMIC_SEQ_CST);
+}
+
+static bool host_open(struct tenv *env, void *arg)
+{
+	return __atomic_load_n(&H.ch, __ATOMIC_SEQ_CST) != NULL;
+}
+
+static const struct hs_device_ops host_ops = { .opened = host_opened, .ready = host_ready };
+
+/* the host sends a pipe packet (type, size as given) with data */
+static void host_pipe(u32 type, u32 size, const void *data, u32 len)
+{
+	u8 b[20000];
+
+	put32(b, type);
+	put32(b + 4, size);
+	if (len)
+		memcpy(b + 8, data, len);
+	while (hs_channel_send(H.ch, 6, 0, 0, b, 8 + len))
+		lis_msleep(1);
+}
+
+/* ---- guest ---- */
+
+struct tglue {
+	struct tenv *env;
+	struct lis_hvs *h;
+	struct lis_channel *ch;
+	int open_ret;
+	bool probed, from_host;
+	unsigned int notifies;
+};
+
+static struct tglue G;
+
+static void t_notify(void *ctx)
+{
+	__atomic_add_fetch(&G.notifies, 1, __ATOMIC_SEQ_CST);
+}
+
+static int t_probe(struct tenv *env, struct lis_channel *ch)
+{
+	struct lis_hvs_config cfg = { 0 };
+	struct lis_hvs *h = NULL;
+
+	cfg.ch = ch;
+	cfg.notify = t_notify;
+	G.ch = ch;
+	G.from_host = lis_hvs_from_host(ch);
+	G.open_ret = lis_hvs_open(&cfg, &h);
+	__atomic_store_n(&G.h, h, __ATOMIC_SEQ_CST);
+	__atomic_store_n(&G.probed, true, __ATOMIC_SEQ_CST);
+	return G.open_ret;
+}
+
+static void t_remove(struct tenv *env, struct lis_channel *ch)
+{
+	struct lis_hvs *h = __atomic_exchange_n(&G.h, NULL, __ATOMIC_SEQ_CST);
+
+	if (h)
+		lis_hvs_close(h);
+}
+
+static bool probed(struct tenv *env, void *arg)
+{
+	return __atomic_load_n(&G.probed, __ATOMIC_SEQ_CST);
+}
+
+static bool setup(bool from_host)
+{
+	struct tenv_config ecfg = { 0 };
+	struct lis_guid svc, ep;
+	struct tdriver drv;
+	struct hs_offer off;
+
+	memset(&G, 0, sizeof(G));
+	pthread_mutex_lock(&H.lock);
+	__atomic_store_n(&H.ch, NULL, __ATOMIC_SEQ_CST);
+	H.stall = false;
+	H.packets = H.fins = H.bad = H.max_packet = H.got_len = 0;
+	pthread_mutex_unlock(&H.lock);
+	ecfg.nr_cpus = 2;
+	G.env = tenv_create(&ecfg);
+	if (!G.env)
+		return false;
+	lis_hvs_port_to_guid(5000, &svc);
+	lis_hvs_port_to_guid(0x80000001u, &ep);
+	memset(&drv, 0, sizeof(drv));
+	drv.class_id = svc;
+	drv.probe = t_probe;
+	drv.remove = t_remove;
+	tenv_add_driver(G.env, &drv);
+	memset(&off, 0, sizeof(off));
+	memcpy(off.class_guid, svc.b, 16);
+	memcpy(off.instance_guid, ep.b, 16);
+	off.flags = 0x2000 | 0x0010;		/* TLNPI provider, named pipe */
+	put32(off.user_defined, 1);		/* PipeMode: message */
+	off.user_defined[4] = from_host;
+	if (!hs_device_add(tenv_host(G.env), &off, &host_ops, NULL))
+		return false;
+	if (tenv_boot(G.env))
+		return false;
+	return tenv_wait(G.env, probed, NULL, 10000) &&
+	       (G.open_ret || tenv_wait(G.env, host_open, NULL, 5000));
+}
+
+static void teardown(void)
+{
+	struct lis_hvs *h = __atomic_exchange_n(&G.h, NULL, __ATOMIC_SEQ_CST);
+
+	if (h)
+		lis_hvs_close(h);
+	tenv_destroy(G.env);
+	G.env = NULL;
+}
+
+static bool notified(struct tenv *env, void *arg)
+{
+	return __atomic_load_n(&G.notifies, __ATOMIC_SEQ_CST) >= *(unsigned int *)arg;
+}
+
+static u32 host_got(void)
+{
+	u32 n;
+
+	pthread_mutex_lock(&H.lock);
+	n = H.got_len;
+	pthread_mutex_unlock(&H.lock);
+	return n;
+}
+
+static bool got_all(struct tenv *env, void *arg)
+{
+	return host_got() >= *(u32 *)arg;
+}
+
+/* read everything available into buf; returns bytes, *eof at the end */
+static u32 drain(u8 *buf, u32 cap, bool *eof, int *err)
+{
+	const void *data;
+	u32 got = 0, n;
+	int ret;
+
+	*eof = false;
+	*err = 0;
+	for (;;) {
+		ret = lis_hvs_peek(G.h, &data, &n, eof);
+		if (ret) {
+			if (ret != -EAGAIN)
+				*err = ret;
+			return got;
+		}
+		if (*eof)
+			return got;
+		if (n > cap - got)
+			n = cap - got;
+		memcpy(buf + got, data, n);
+		got += n;
+		lis_hvs_consume(G.h, n);
+	}
+}
+
+/* ---- tests ---- */
+
+LIS_TEST(ports_are_service_ids)
+{
+	struct lis_guid g;
+	u32 port = 0;
+
+	lis_hvs_port_to_guid(0x1388, &g);
+	EXPECT_EQ(g.b[0], 0x88);
+	EXPECT_EQ(g.b[1], 0x13);
+	EXPECT_EQ(g.b[4], 0xcb);
+	EXPECT_EQ(g.b[5], 0xfa);
+	EXPECT_EQ(g.b[15], 0xd3);
+	EXPECT(lis_hvs_guid_to_port(&g, &port));
+	EXPECT_EQ(port, 0x1388);
+	g.b[9] ^= 1;
+	EXPECT(!lis_hvs_guid_to_port(&g, &port));
+	EXPECT_EQ(sizeof(struct lis_hvs_pipe_header), 8);
+	EXPECT_EQ(LIS_HVS_SEND_MAX, 4088);
+}
+
+LIS_TEST(the_offer_says_who_connected)
+{
+	ASSERT(setup(true));
+	EXPECT(G.from_host);
+	EXPECT_EQ(G.open_ret, 0);
+	teardown();
+	ASSERT(setup(false));
+	EXPECT(!G.from_host);
+	teardown();
+}
+
+LIS_TEST(bytes_go_out_in_pipe_packets_of_a_page_at_most)
+{
+	static u8 data[10000];
+	u32 want = sizeof(data), i;
+	int n;
+
+	for (i = 0; i < sizeof(data); i++)
+		data[i] = (u8)(i * 7);
+	ASSERT(setup(false));
+	ASSERT(G.h);
+	n = lis_hvs_send(G.h, data, sizeof(data));
+	EXPECT_EQ(n, (int)sizeof(data));
+	ASSERT(tenv_wait(G.env, got_all, &want, 5000));
+	EXPECT_EQ(H.packets, 3);
+	EXPECT_EQ(H.max_packet, 4088);
+	EXPECT(!memcmp(H.got, data, sizeof(data)));
+	/* our shutdown: one empty packet, once; no bytes after it */
+	EXPECT_EQ(lis_hvs_shutdown(G.h), 0);
+	EXPECT_EQ(lis_hvs_shutdown(G.h), 0);
+	EXPECT_EQ(lis_hvs_send(G.h, data, 10), -EPIPE);
+	lis_msleep(50);
+	EXPECT_EQ(H.fins, 1);
+	teardown();
+}
+
+LIS_TEST(bytes_come_in_and_the_host_shutdown_is_the_end)
+{
+	u8 buf[64];
+	unsigned int k;
+	bool eof;
+	int err;
+	u32 n;
+
+	ASSERT(setup(true));
+	ASSERT(G.h);
+	k = G.notifies + 1;
+	host_pipe(1, 5, "hello", 5);
+	host_pipe(1, 6, " world", 6);
+	ASSERT(tenv_wait(G.env, notified, &k, 5000));
+	lis_msleep(20);
+	EXPECT(lis_hvs_readable(G.h) > 0);
+	n = drain(buf, sizeof(buf), &eof, &err);
+	EXPECT_EQ(n, 11);
+	EXPECT(!memcmp(buf, "hello world", 11));
+	EXPECT(!eof);
+	host_pipe(1, 0, NULL, 0);
+	lis_msleep(50);
+	n = drain(buf, sizeof(buf), &eof, &err);
+	EXPECT_EQ(n, 0);
+	EXPECT(eof);
+	EXPECT(lis_hvs_peer_shutdown(G.h));
+	teardown();
+}
+
+LIS_TEST(a_full_ring_takes_what_fits)
+{
+	static u8 data[200000];
+	u32 space;
+	int n;
+
+	ASSERT(setup(false));
+	ASSERT(G.h);
+	__atomic_store_n(&H.stall, true, __ATOMIC_SEQ_CST);
+	space = lis_hvs_send_space(G.h, sizeof(data));
+	EXPECT(space > 0);
+	n = lis_hvs_send(G.h, data, sizeof(data));
+	EXPECT(n > 0);
+	EXPECT(n < (int)sizeof(data));
+	/* a whole packet no longer fits */
+	EXPECT_EQ(lis_hvs_send(G.h, data, 4088), 0);
+	EXPECT(lis_hvs_send_space(G.h, 1) < 4088);
+	teardown();
+}
+
+LIS_TEST(malformed_host_packets_break_the_connection)
+{
+	u8 buf[64];
+	bool eof;
+	int err;
+
+	ASSERT(setup(true));
+	ASSERT(G.h);
+	host_pipe(1, 1000, "short", 5);		/* says more than it carries */
+	lis_msleep(50);
+	drain(buf, sizeof(buf), &eof, &err);
+	EXPECT_EQ(err, -EIO);
+	EXPECT_EQ(lis_hvs_protocol_errors(G.h), 1);
+	teardown();
+	ASSERT(setup(true));
+	host_pipe(2, 4, "abcd", 4);		/* not a data packet */
+	lis_msleep(50);
+	drain(buf, sizeof(buf), &eof, &err);
+	EXPECT_EQ(err, -EIO);
+	teardown();
+}
+
+LIS_TEST_MAIN("hv_sock")
