@@ -19,6 +19,10 @@
 #   --root DIR         install into the system image at DIR (offline)
 #   --replace          on distributions other than RHEL/CentOS/Oracle Linux
 #                      7/8, replace the in-tree drivers with LIS built by DKMS
+#   --enable-builtin   install nothing: put the kernels' own Hyper-V drivers
+#                      into every kernel's initramfs (docs/builtin.md).  On
+#                      Debian, Ubuntu, RHEL 9+ and UEK-only Oracle Linux
+#                      install.sh offers this by itself (on a terminal)
 #   --force            install even when a newer LIS is installed
 #   --json             the plan and the result as JSON on stdout
 #   --log FILE         log here instead of /var/log/lis/install.log
@@ -46,6 +50,11 @@ fi
 detect() {
 	check_root_user
 	check_medium
+	# the built-in drivers path (lislib/builtin.sh): asked for, or offered
+	# where the distribution's own drivers are the right ones; it exits
+	detect_release
+	if [ "$LIS_BUILTIN" != 1 ] && [ "$PLAN_REPLACE" != 1 ] && builtin_is_default; then builtin_offer; fi
+	[ "$LIS_BUILTIN" != 1 ] || builtin_install
 	check_system
 	check_release
 	local c

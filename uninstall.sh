@@ -7,8 +7,11 @@
 # Removes every LIS package (or, on distributions without rpm, every file
 # LIS unpacked and its DKMS builds), the module blocks, the trial-boot
 # entries, the kernel-update hooks and the state under /var/lib/lis, then
-# rebuilds and proves the image of every kernel that ran on LIS.  Run it
-# before a Leapp in-place upgrade (7 -> 8).  Any failure rolls back.
+# rebuilds and proves the image of every kernel that ran on LIS.  After
+# install.sh --enable-builtin it removes exactly the block in
+# /etc/initramfs-tools/modules or the dracut drop-in it added, and rebuilds
+# those images.  Run it before a Leapp in-place upgrade (7 -> 8).  Any
+# failure rolls back.
 #
 # Options:
 #   -n, --dry-run      print the plan and stop; change nothing
@@ -51,11 +54,17 @@ main() {
 	detect_release
 	plan_removal
 	print_plan
-	if [ ${#PLAN_ERASE[@]} -eq 0 ] && [ -z "$(blocked_modules_of)" ] && ! [ -d "$(rp /var/lib/lis)" ]; then
+	# install.sh --enable-builtin's block or drop-in (lislib/builtin.sh)
+	local builtin=0
+	if builtin_enabled; then builtin=1; builtin_plan_removal; builtin_print_plan; fi
+	if [ ${#PLAN_ERASE[@]} -eq 0 ] && [ -z "$(blocked_modules_of)" ] && ! [ -d "$(rp /var/lib/lis)" ] && [ "$builtin" = 0 ]; then
 		stop_if_done uninstall not-installed "LIS is not installed; nothing to do."
 	fi
 	dry_run_or_confirm uninstall "Remove LIS and return to the in-tree drivers?"
-	if root_uses_rpm; then
+	[ "$builtin" = 0 ] || builtin_uninstall
+	if [ "$builtin" = 1 ] && [ ${#PLAN_ERASE[@]} -eq 0 ] && [ -z "$(blocked_modules_of)" ] && ! [ -e "$(rp "$LIS_STATE")" ]; then
+		: # only the built-in path's configuration was there
+	elif root_uses_rpm; then
 		# the packages' own scriptlets must not run DKMS removals behind our back
 		run_plan uninstall
 	else

@@ -5,7 +5,7 @@
 # The command line the three entry scripts share, and the checks every one
 # of them makes before it plans anything.
 
-LIS_KERNEL="" LIS_FORCE=0 LIS_MEDIUM=${LIS_MEDIUM:-}
+LIS_KERNEL="" LIS_FORCE=0 LIS_MEDIUM=${LIS_MEDIUM:-} LIS_BUILTIN=0
 
 # parse_options TOOL ARGS...: the common options (--help prints the script's header)
 parse_options() {
@@ -19,6 +19,7 @@ parse_options() {
 		--json) LIS_JSON=1 ;;
 		--force) LIS_FORCE=1 ;;
 		--replace) [ "$tool" = install ] || usage_error "--replace is an install.sh option"; PLAN_REPLACE=1 ;;
+		--enable-builtin) [ "$tool" = install ] || usage_error "--enable-builtin is an install.sh option"; LIS_BUILTIN=1 ;;
 		--kernel) [ $# -ge 2 ] || usage_error "--kernel needs a kernel release"; LIS_KERNEL=$2; shift ;;
 		--root) [ $# -ge 2 ] || usage_error "--root needs a directory"; LIS_ROOT=$(cd "$2" 2>/dev/null && pwd) ||
 			usage_error "--root $2 is not a directory"; [ "$LIS_ROOT" != / ] || LIS_ROOT=""; shift ;;
@@ -28,6 +29,7 @@ parse_options() {
 		esac
 		shift
 	done
+	[ "$LIS_BUILTIN" != 1 ] || [ "$PLAN_REPLACE" != 1 ] || usage_error "--enable-builtin and --replace exclude each other"
 }
 
 usage_error() {

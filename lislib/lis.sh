@@ -40,7 +40,7 @@ EX_MEDIUM=10       # the ISO's files do not match SHA256SUMS
 EX_ROLLBACK=11     # a step failed and the rollback was incomplete (see the log)
 EX_DECLINED=12     # the plan was not confirmed
 
-for _lis_part in log root detect kabi gate plan initramfs pkg boot state report cli apply; do
+for _lis_part in log root detect kabi gate plan initramfs pkg boot state report cli apply builtin; do
 	# shellcheck source=/dev/null
 	. "$LISLIB_DIR/$_lis_part.sh"
 done
