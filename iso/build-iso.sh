@@ -10,8 +10,8 @@
 #                     public key ships as RPM-GPG-KEY-LIS)
 #   --module-cert F   the module signing certificate (DER) to ship as
 #                     lis-signing.der, for mokutil --import
-# Layout: install.sh, upgrade.sh, uninstall.sh and lislib/ (with lis-kabi in
-# lislib/bin/) at the root; README.md, LICENSE, VERSION; RPMS/ (lis-tools,
+# Layout: install.sh, upgrade.sh, uninstall.sh, lis-status and lislib/ (with
+# lis-kabi in lislib/bin/) at the root; README.md, LICENSE, VERSION; RPMS/ (lis-tools,
 # lis-dkms); one RPMS<major><minor>/ per minor release with a kmod-lis build
 # (filed by the build's kernel, from the family's `releases`); repodata/ for
 # all of them (createrepo_c), signed; SHA256SUMS of every file.  Rock Ridge
@@ -59,6 +59,7 @@ minor_of() {
 
 # the scripts and their library
 install -m 0755 "$TOP/install.sh" "$TOP/upgrade.sh" "$TOP/uninstall.sh" "$TREE/"
+install -m 0755 "$TOP/tools/lis-status/lis-status" "$TREE/lis-status"
 "$TOP/spec/stage-lislib.sh" "$TREE/lislib"
 make -s -C "$TOP/tools/lis-kabi" >/dev/null || die "lis-kabi does not build"
 install -m 0755 "$OUT/tools/lis-kabi" "$TREE/lislib/bin/lis-kabi"

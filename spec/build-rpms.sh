@@ -197,6 +197,7 @@ build_tools() {
 	install -m 0755 "$TOP/lislib/hooks/kernel-postinst" "$r/etc/kernel/postinst.d/51-lis"
 	install -m 0755 "$TOP/lislib/hooks/kernel-install" "$r/usr/lib/kernel/install.d/95-lis.install"
 	install -m 0755 "$TOP/lislib/hooks/lis-trial-check" "$r/usr/libexec/lis/lis-trial-check"
+	install -m 0755 "$TOP/tools/lis-status/lis-status" "$r/usr/sbin/lis-status"
 	local u
 	for u in lis-trial.service:multi-user lis-fallback.service:sysinit; do
 		install -m 0644 "$TOP/lislib/hooks/${u%%:*}" "$r/usr/lib/systemd/system/${u%%:*}"
