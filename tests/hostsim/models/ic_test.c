@@ -571,6 +571,16 @@ static int ascii16(uint8_t *p, const char *s)
 	}								\
 	static void name##_body(struct guest *g, struct icg *q)
 
+/* a string of n times c (static: one at a time) */
+static const char *text(char c, size_t n)
+{
+	static char buf[4096];
+
+	memset(buf, c, n);
+	buf[n] = 0;
+	return buf;
+}
+
 /* the last request carried `data` bytes of data (the ring pads to 8) */
 static bool sized(const struct icg *s, uint32_t data)
 {
@@ -737,7 +747,7 @@ IC_CHECK(ic_heartbeat_shutdown_timesync)
 		"shutdown: %d status %#x flags %u", rc, status, s.shutdown_flags);
 	rc = hs_ic_shutdown(q->ic, HS_SHUTDOWN_HIBERNATE, 0, 0, NULL, &status, WAIT);
 	REQUIRE(rc == 0 && status == E_FAIL, "hibernate: %d status %#x", rc, status);
-	REQUIRE(hs_ic_shutdown(q->ic, 0, 0, 0, (char[2049]){ [0 ... 2047] = 'x' }, &status, 10) ==
+	REQUIRE(hs_ic_shutdown(q->ic, 0, 0, 0, text('x', 2048), &status, 10) ==
 		-EINVAL, "message of 2048 bytes accepted");
 	icg_stop(q);
 	g_teardown(g);
@@ -851,7 +861,7 @@ static void kvp_checks(struct guest *g, struct icg *q, bool pad)
 		rd16(s.ip_set + 260) == '1' && rd16(s.ip_set + 260 + 2 * 11) == ';' &&
 		rd16(s.ip_set + 2308) == '2', "SET_IP_INFO body");
 	/* arguments the wire cannot carry */
-	REQUIRE(hs_ic_kvp_set(q->ic, 0, (char[600]){ [0 ... 598] = 'k' }, "v", &status, 10) ==
+	REQUIRE(hs_ic_kvp_set(q->ic, 0, text('k', 599), "v", &status, 10) ==
 		-EINVAL, "a 599-unit key accepted");
 	REQUIRE(hs_ic_kvp_set(q->ic, 0, "k", "\xff", &status, 10) == -EINVAL, "bad UTF-8 accepted");
 	REQUIRE(ic_stats(q->ic).protocol_errors == 0, "protocol errors");
