@@ -73,6 +73,26 @@ LIS_PROBE(bad_export)
 	pr_info("y\n");
 }
 P
+# a probe that compiles alone but leaves the translation unit poisoned for
+# the next one, whose errors then surface inside a kernel header
+mkdir -p "$T/probes/poison"
+cat > "$T/probes/poison/a_poisoner.c" <<'P'
+/* SPDX-License-Identifier: GPL-2.0 */
+/* 99.0: compiles alone, breaks whatever includes linux/types.h after it */
+#define u32 short
+LIS_PROBE(a_poisoner)
+{
+}
+P
+cat > "$T/probes/poison/b_victim.c" <<'P'
+/* SPDX-License-Identifier: GPL-2.0 */
+/* 2.6: kmalloc(), present everywhere; fails only after a_poisoner */
+#include <linux/slab.h>
+LIS_PROBE(b_victim)
+{
+	kfree(kmalloc(8, GFP_KERNEL));
+}
+P
 printf 'HAVE_LINUX_SLAB_H linux/slab.h\nHAVE_LIS_NO_SUCH_H linux/lis-no-such-header.h\n' > "$T/probes/headers.list"
 printf 'modA HAVE_GOOD_KMALLOC the allocator\nmodB HAVE_BAD_UNDECLARED|HAVE_BAD_IN_HEADER the imaginary API\n' > "$T/required"
 
@@ -86,6 +106,13 @@ answers_are_right() {
 	have GOOD_EXPORT "$o" && lacks BAD_EXPORT "$o" && have LINUX_SLAB_H "$o" && lacks LIS_NO_SUCH_H "$o"
 }
 check "probe_runner_charges_each_error_to_its_probe:$krel" answers_are_right
+
+# errors that only surface in a header are not the probe's own: decided alone
+victim_is_decided_alone() {
+	have A_POISONER "$T/out1" && have B_VICTIM "$T/out1" &&
+		grep -q 'one_b_victim' "$T/out1/probe.log"
+}
+check "header_errors_from_another_probe_are_decided_alone:$krel" victim_is_decided_alone
 
 required_stops_with_sentence() {
 	local o=$T/out1 msg rc=0
