@@ -28,28 +28,44 @@ else
 	fail hostsim:no_build_output_in_tree "$stray"
 fi
 
-# ASan/UBSan findings abort the program; the exit status tells
-out=$B/selftest-asan.out
-rc=0
-ASAN_OPTIONS=detect_leaks=1:abort_on_error=0 UBSAN_OPTIONS=print_stacktrace=1 \
-	timeout 90 "$B/asan/hostsim-selftest" >"$out" 2>&1 || rc=$?
-grep -E '^(PASS|FAIL|SKIP) ' "$out" || true
-if [ "$rc" -eq 0 ]; then
-	pass hostsim:selftest_asan_ubsan_clean
-else
-	grep -vE '^(PASS|FAIL|SKIP) ' "$out" | sed 's/^/    /' | tail -n 30
-	fail hostsim:selftest_asan_ubsan_clean "self-test exited with status $rc"
-fi
+# ASan/UBSan findings abort the program; the exit status tells.  The
+# self-test and the model checks (in SHARDS processes) run side by side: they
+# mostly wait for their guests, not for a CPU.
+SHARDS=4
+san() {
+	ASAN_OPTIONS=detect_leaks=1:abort_on_error=0 UBSAN_OPTIONS=print_stacktrace=1 \
+		timeout 90 "$@"
+}
+san "$B/asan/hostsim-selftest" >"$B/selftest-asan.out" 2>&1 &
+self_pid=$!
+model_pids=()
+for ((i = 0; i < SHARDS; i++)); do
+	HOSTSIM_SHARD=$i/$SHARDS san "$B/asan/hostsim-models" >"$B/models-asan.$i.out" 2>&1 &
+	model_pids+=($!)
+done
 
-# the device models (storvsp, netvsp) against their own raw guests
-out=$B/models-asan.out
+# $1 check, $2 what, $3 exit status, $4... outputs
+report() {
+	local check=$1 what=$2 rc=$3
+	shift 3
+	grep -hE '^(PASS|FAIL|SKIP) ' "$@" || true
+	if [ "$rc" -eq 0 ]; then
+		pass "$check"
+	else
+		grep -hvE '^(PASS|FAIL|SKIP) ' "$@" | sed 's/^/    /' | tail -n 30
+		fail "$check" "$what exited with status $rc"
+	fi
+}
+
 rc=0
-ASAN_OPTIONS=detect_leaks=1:abort_on_error=0 UBSAN_OPTIONS=print_stacktrace=1 \
-	timeout 90 "$B/asan/hostsim-models" >"$out" 2>&1 || rc=$?
-grep -E '^(PASS|FAIL|SKIP) ' "$out" || true
-if [ "$rc" -eq 0 ]; then
-	pass hostsim:models_asan_ubsan_clean
-else
-	grep -vE '^(PASS|FAIL|SKIP) ' "$out" | sed 's/^/    /' | tail -n 30
-	fail hostsim:models_asan_ubsan_clean "model self-test exited with status $rc"
-fi
+wait "$self_pid" || rc=$?
+report hostsim:selftest_asan_ubsan_clean self-test "$rc" "$B/selftest-asan.out"
+
+# the device models (storvsp, netvsp, ICs, input, ...) against their own raw guests
+rc=0
+for pid in "${model_pids[@]}"; do
+	r=0
+	wait "$pid" || r=$?
+	[ "$r" -eq 0 ] || rc=$r
+done
+report hostsim:models_asan_ubsan_clean "model self-test" "$rc" "$B"/models-asan.*.out

@@ -2,8 +2,10 @@
 /*
  * Device-model self-test: the runner and the raw-guest helpers the storvsp
  * and netvsp checks share.  `hostsim-models [storvsp|netvsp|NAME...]` runs
- * all checks, one suite, or the named checks.  One `PASS hostsim:...` /
- * `FAIL hostsim:...: why` line per check; exit status 1 if any failed.
+ * all checks, one suite, or the named checks; with HOSTSIM_SHARD=i/n only
+ * every n-th of them, starting at the i-th (the rung runs n side by side).
+ * One `PASS hostsim:...` / `FAIL hostsim:...: why` line per check; exit
+ * status 1 if any failed.
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -14,6 +16,7 @@
 #include "models.h"
 
 static int failures, argc_, ran;
+static unsigned int shard, shards, seen;	/* HOSTSIM_SHARD=i/n: every n-th check from i */
 static char **argv_;
 static const char *suite;
 
@@ -208,6 +211,8 @@ static void run(const char *name, void (*fn)(struct guest *g))
 
 	if (!selected(name))
 		return;
+	if (shards && seen++ % shards != shard)
+		return;
 	ran++;
 	memset(g, 0, sizeof(*g));
 	fn(g);
@@ -227,8 +232,14 @@ static void run(const char *name, void (*fn)(struct guest *g))
 
 int main(int argc, char **argv)
 {
+	const char *sh = getenv("HOSTSIM_SHARD");
+
 	argc_ = argc;
 	argv_ = argv;
+	if (sh && (sscanf(sh, "%u/%u", &shard, &shards) != 2 || shard >= shards)) {
+		fprintf(stderr, "hostsim-models: HOSTSIM_SHARD=%s is not i/n with i < n\n", sh);
+		return 2;
+	}
 	alarm(120);
 	suite = "storvsp";
 	storvsp_tests(run);
@@ -238,7 +249,7 @@ int main(int argc, char **argv)
 	ic_tests(run);
 	suite = "input";
 	input_tests(run);
-	if (!ran) {
+	if (!ran && !shards) {
 		fprintf(stderr, "hostsim-models: no check selected\n");
 		return 2;
 	}
