@@ -20,7 +20,10 @@
 #   chroot_umounts ROOT       take them away again
 #
 # The kernel is Debian's current bookworm kernel (linux-image-amd64); the
-# rungs read its release from the root (debian_kernel ROOT).
+# rungs read its release from the root (debian_kernel ROOT).  The cached
+# roots carry no initramfs (INITRD=No while packages install: Debian's
+# default MODULES=most image costs minutes of CPU); a rung builds the images
+# it needs with the root's own tools and its own configuration.
 DEB_CACHE=${OUT:-$TOP/out}/cache/debian12
 
 # host_apt_mirror: the URI the host's apt takes bookworm's main from
@@ -71,6 +74,7 @@ deb_make() {
 	shift 2
 	mirror=$(host_apt_mirror) || { echo "debian_root: no bookworm source in the host's apt configuration" >&2; return 1; }
 	t=$DEB_CACHE/$name.new
+	export INITRD=No
 	chroot_umounts "$t"
 	rm -rf "$t"
 	if [ "$base" = - ]; then
