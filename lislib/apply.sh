@@ -21,10 +21,14 @@ lis_digest() {
 	printf '%s' "$out" | sha256sum | cut -d' ' -f1
 }
 
-# apply_plan: the changes; returns non-zero at the first failure
+# apply_plan: the changes; returns non-zero at the first failure.  Every
+# installed kernel whose LIS modules or blocks change gets a proved image,
+# also one outside the plan (--kernel) that a package serves as well: no
+# kernel is left with an image that no longer matches its modules.
 apply_plan() {
-	local k f v
-	for k in "${PLAN_KERNELS[@]}"; do BEFORE_DIGEST[$k]=$(lis_digest "$k"); done
+	local k f v all
+	all=$(installed_kernels)
+	for k in $all; do BEFORE_DIGEST[$k]=$(lis_digest "$k"); done
 	write_blocks "${PLAN_BLOCKS[@]}" || { warn "cannot write the module blocks"; return 1; }
 	if root_uses_rpm; then
 		verify_signatures "${PLAN_INSTALL[@]}" || { warn "a package's signature does not verify"; return 1; }
@@ -42,14 +46,15 @@ apply_plan() {
 			fi
 		done
 	fi
-	for k in "${PLAN_KERNELS[@]}"; do
+	for k in $all; do
 		depmod_kernel "$k" || { warn "depmod failed for $k"; return 1; }
-		if [ "$(kernel_mode "$k")" != "$(planned_mode "$k")" ]; then
+		if [ -n "${PLAN_ACTION[$k]:-}" ] && [ "$(kernel_mode "$k")" != "$(planned_mode "$k")" ]; then
 			warn "$k: expected $(planned_mode "$k") drivers after the packages, found $(kernel_mode "$k")"
 			return 1
 		fi
 		[ "$(lis_digest "$k")" != "${BEFORE_DIGEST[$k]}" ] || continue
-		refresh_kernel "$k" "$(planned_mode "$k")" || return 1
+		[ -n "${PLAN_ACTION[$k]:-}" ] || say "  $k: not in the plan, but the packages change its drivers too"
+		refresh_kernel "$k" "$(kernel_mode "$k")" || return 1
 		CHANGED_KERNELS+=("$k")
 	done
 	return 0

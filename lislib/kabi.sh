@@ -44,4 +44,46 @@ kabi_compatible() {
 	lis_kabi check --symvers "$sv" "$2"/*.ko >> "$LIS_LOG"
 }
 
+# kabi_fit: "KVER FIT BUILD [REASON]" for every installed kernel of the
+# root, FIT exact, compatible or none: which installed LIS build fits it by
+# the symbol CRCs (lis-kabi plan's line format, an interface)
+kabi_fit() {
+	if [ -n "$LIS_ROOT" ]; then lis_kabi plan --root "$LIS_ROOT"; else lis_kabi plan; fi
+}
+
+# weak_linked_build KVER: the build (kernel release) KVER's weak-updates links point into
+weak_linked_build() {
+	local l t
+	for l in "$(rp "/lib/modules/$1/weak-updates/lis")"/*; do
+		t=$(readlink "$l") || continue
+		t=${t#/lib/modules/}
+		printf '%s\n' "${t%%/*}"
+		return 0
+	done
+	return 1
+}
+
+# drop_unfit_links [KVER...]: weak-modules' verdict is not trusted on its
+# own: for a `+debug` kernel it checks nothing (kmod's depmod reads the
+# release in `external K DIR` as a regular expression, docs/lis-kabi.md).
+# Every kernel (or each one given) whose weak-updates links point into a
+# build that lis-kabi does not find compatible loses the links and stays on
+# its in-tree drivers.  Without lis-kabi's answer, the links of kernels that
+# weak-modules cannot have checked go.
+drop_unfit_links() {
+	local fit k b f fb ok=0
+	fit=$(kabi_fit) || { warn "lis-kabi plan failed; the weak-modules links of +debug kernels are taken away"; fit=""; }
+	while read -r k; do
+		[ -n "$k" ] || continue
+		[ $# -eq 0 ] || case " $* " in *" $k "*) ;; *) continue ;; esac
+		b=$(weak_linked_build "$k") || continue
+		read -r _ f fb _ <<< "$(awk -v k="$k" '$1 == k' <<< "$fit")"
+		if [ -n "$fit" ] && [ "${f:-}" = compatible ] && [ "${fb:-}" = "$b" ]; then continue; fi
+		if [ -z "$fit" ]; then case $k in *+*) ;; *) continue ;; esac; fi
+		warn "$k: weak-modules linked the LIS build for $b, but its symbol versions do not fit $k (lis-kabi: ${f:-no answer}); $k keeps its in-tree drivers"
+		unlink_kernel "$k" || ok=1
+	done <<< "$(weak_linked_kernels)"
+	return "$ok"
+}
+
 kabi_cleanup() { [ -z "$BUILD_CACHE" ] || rm -rf "$BUILD_CACHE"; BUILD_CACHE=""; }

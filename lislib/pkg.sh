@@ -85,26 +85,87 @@ lis_key_id() {
 		awk -F: '$1 == "pub" { print tolower(substr($5, 9)); exit }'
 }
 
-# rpm_transaction INSTALL_FILES ERASE_NAMES: one rpm transaction; remembers how to undo it
+# enabled_repos: the repositories the target's yum/dnf configuration enables
+enabled_repos() {
+	local f
+	for f in "$(rp /etc/yum.repos.d)"/*.repo; do
+		[ -r "$f" ] || continue
+		awk '
+			function flush() { if (sec != "" && on) print sec }
+			/^[[:space:]]*\[/ { flush(); sec = $0; gsub(/[][[:space:]]/, "", sec); on = 1; next }
+			/^[[:space:]]*enabled[[:space:]]*=/ { v = $0; sub(/^[^=]*=[[:space:]]*/, "", v); on = (v !~ /^(0|false|no)/) }
+			END { flush() }' "$f"
+	done
+}
+
+# pm_root TOOL ARGS...: yum or dnf on the target (--installroot for --root,
+# as rpm_root uses rpm --root)
+pm_root() {
+	local t=$1
+	shift
+	if [ -n "$LIS_ROOT" ]; then
+		"$t" -y -q --installroot "$LIS_ROOT" "$@"
+	else
+		"$t" -y -q "$@"
+	fi
+}
+
+# pkg_tool: dnf or yum when the target has an enabled repository whose
+# metadata loads (the packages' dependencies can then come from it), else rpm
+pkg_tool() {
+	local t
+	for t in dnf yum; do
+		command -v "$t" > /dev/null 2>&1 || continue
+		[ -n "$(enabled_repos)" ] || break
+		if timeout 300 "$t" -y -q ${LIS_ROOT:+--installroot "$LIS_ROOT"} makecache >> "$LIS_LOG" 2>&1; then
+			echo "$t"
+			return 0
+		fi
+		log "$t cannot load the enabled repositories' metadata; using rpm"
+		break
+	done
+	echo rpm
+}
+
+# rpm_transaction INSTALL_FILES ERASE_NAMES: the package transaction, with
+# yum/dnf when a repository is usable (dependencies such as dkms or gcc come
+# from it), rpm otherwise; remembers how to undo it
 rpm_transaction() {
 	local -n _inst=$1 _erase=$2
-	local args=() f n
-	for n in "${_erase[@]}"; do args+=(-e "$n"); done
+	local f n tool before after again=() fresh=()
 	# keep copies of what we replace so a rollback can put it back
 	mkdir -p "$(rp /var/lib/lis/packages)" || return 1
 	for n in $(installed_lis_packages); do
 		journal_add package-was "$n $(installed_version "$n")"
 	done
 	[ ${#_inst[@]} -gt 0 ] || [ ${#_erase[@]} -gt 0 ] || return 0
+	tool=$(pkg_tool)
 	journal_add rpm "${_inst[*]##*/} | ${_erase[*]}"
-	if [ ${#_inst[@]} -gt 0 ] && [ ${#_erase[@]} -gt 0 ]; then
+	if [ "$tool" = rpm ]; then
 		# rpm cannot mix -U and -e in one command: erase first, in the same run of the journal
-		run rpm_root -e "${_erase[@]}" || return 1
-		run rpm_root -U --replacepkgs "${_inst[@]}" || return 1
-	elif [ ${#_inst[@]} -gt 0 ]; then
-		run rpm_root -U --replacepkgs "${_inst[@]}" || return 1
+		[ ${#_erase[@]} -eq 0 ] || run rpm_root -e "${_erase[@]}" || return 1
+		[ ${#_inst[@]} -eq 0 ] || run rpm_root -U --replacepkgs "${_inst[@]}" || return 1
 	else
-		run rpm_root -e "${_erase[@]}" || return 1
+		before=$(rpm_root -qa --qf '%{NAME}\n')
+		# a package installed at the same version is reinstalled: its
+		# scriptlets link the kernels installed since
+		for f in "${_inst[@]}"; do
+			if [ "$(installed_version "$(rpm_field "$f" '%{NAME}')")" = "$(rpm_field "$f" '%{VERSION}-%{RELEASE}')" ]; then
+				again+=("$f")
+			else
+				fresh+=("$f")
+			fi
+		done
+		[ ${#_erase[@]} -eq 0 ] || run pm_root "$tool" --setopt=clean_requirements_on_remove=0 remove "${_erase[@]}" || return 1
+		[ ${#fresh[@]} -eq 0 ] || run pm_root "$tool" install "${fresh[@]}" || return 1
+		[ ${#again[@]} -eq 0 ] || run pm_root "$tool" reinstall "${again[@]}" || return 1
+		# what the repositories brought along goes again on a rollback
+		after=$(rpm_root -qa --qf '%{NAME}\n')
+		while read -r n; do
+			[ -n "$n" ] || continue
+			case $n in kmod-lis-*|lis-tools|lis-dkms) continue ;; esac
+			journal_add pulled "$n"
+		done <<< "$(printf '%s\n--\n%s\n' "$before" "$after" | awk '$0 == "--" { s = 1; next } !s { b[$0]; next } !($0 in b)')"
 	fi
 	for f in "${_inst[@]}"; do
 		n=$(rpm_field "$f" '%{NAME}')
@@ -141,41 +202,38 @@ undo_rpm_transaction() {
 		if [ -e "$f" ]; then want+=("$f"); else log "cannot restore ${n%% *} ${n#* }: no saved package"; ok=1; fi
 	done <<< "$(journal_get package-was)"
 	[ ${#want[@]} -eq 0 ] || run rpm_root -U --oldpackage --replacepkgs --nodeps "${want[@]}" || ok=1
+	# and what yum/dnf brought along for the new packages
+	readlines want "$(journal_get pulled)"
+	[ ${#want[@]} -eq 0 ] || run rpm_root -e --nodeps "${want[@]}" || ok=1
 	rm -f "$(rp /var/lib/lis/packages)"/*.rpm.new
 	return "$ok"
 }
 
-# unpack_payload RPMFILE: install a package's files without rpm (non-RPM roots), into the manifest
+# unpack_payload RPMFILE: install a package's files without rpm (non-RPM
+# roots), into the manifest: its files, and the directories the unpacking
+# creates, so that remove_payload leaves the root as it was
 unpack_payload() {
-	local f=$1 name ver list
+	local f=$1 name ver list d dirs=""
 	name=$(rpm_field "$f" '%{NAME}') ver=$(rpm_field "$f" '%{VERSION}-%{RELEASE}')
 	list=$(rpm -qpl --nosignature "$f" 2>> "$LIS_LOG") || return 1
+	# every directory on the way to a file that is not there yet
+	while read -r d; do
+		[ -n "$d" ] || continue
+		d=${d%/*}
+		while [ -n "$d" ] && [ ! -e "$LIS_ROOT$d" ]; do
+			dirs+="$d"$'\n'
+			d=${d%/*}
+		done
+	done <<< "$list"
 	mkdir -p "$(rp /var/lib/lis)" || return 1
 	run bash -c 'set -o pipefail; rpm2cpio "$1" | (cd "$2" && cpio -idmu --quiet --no-absolute-filenames)' _ "$f" "$(rp /)" || return 1
 	{
 		printf 'package %s %s\n' "$name" "$ver"
 		printf '%s\n' "$list" | sed "s|^|file $name |"
+		printf '%s' "$dirs" | sort -u | sed "s|^|file $name |"
 	} >> "$(rp /var/lib/lis/manifest)"
 	journal_add unpacked "$name"
 }
-
-# remove_payload NAME: take an unpacked package's files away again
-remove_payload() {
-	local m name=$1 f
-	m=$(rp /var/lib/lis/manifest)
-	[ -r "$m" ] || return 0
-	while read -r f; do
-		[ -n "$f" ] || continue
-		[ -f "$(rp "$f")" ] || [ -L "$(rp "$f")" ] && run rm -f "$(rp "$f")"
-	done <<< "$(sed -n "s|^file $name ||p" "$m")"
-	# then the directories that were ours and are now empty, deepest first
-	while read -r f; do
-		[ -n "$f" ] || continue
-		if [ -d "$(rp "$f")" ]; then rmdir "$(rp "$f")" 2>/dev/null || true; fi
-	done <<< "$(sed -n "s|^file $name ||p" "$m" | sort -r)"
-	sed -i -e "/^package $name /d" -e "/^file $name /d" "$m"
-}
-
 # dkms_installed_kernels: kernels the lis DKMS module is installed for
 dkms_installed_kernels() {
 	local d
@@ -219,6 +277,7 @@ pkg_scriptlet() {
 	kmod-post)
 		files=("/lib/modules/$arg/extra/lis/"*.ko)
 		weak_modules_run --add-modules "${files[@]}" || warn "weak-modules could not link LIS for compatible kernels"
+		drop_unfit_links || warn "a kernel LIS does not fit could not be unlinked (see $LIS_LOG)"
 		depmod_kernel "$arg" || warn "depmod failed for $arg"
 		images_deferred && return 0
 		readlines kernels "$({ echo "$arg"; weak_linked_kernels; } | sort -u)"

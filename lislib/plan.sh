@@ -191,6 +191,8 @@ cover_kernel() {
 		fi
 	fi
 	depmod_kernel "$k" || true
+	# weak-modules --add-kernel ran before this hook; its verdict is checked
+	drop_unfit_links "$k" || true
 	mode=$(kernel_mode "$k")
 	if [ "$mode" = ours ] && [ "$(gate_kernel "$k" "$(lis_modules_of "$k" | paste -sd' ')" | grep -c '^refuse')" -gt 0 ]; then
 		warn "$k: LIS cannot replace every Hyper-V module this guest uses; it keeps its in-tree drivers"

@@ -14,7 +14,7 @@ set -euo pipefail
 DEBIAN_PKGS="build-essential bc bison flex kmod cpio xz-utils zstd gawk
  libelf-dev zlib1g-dev liblzma-dev libssl-dev pkg-config groff-base
  sparse shellcheck cppcheck valgrind clang libclang-rt-14-dev
- rpm dkms xorriso createrepo-c gnupg openssl
+ rpm dkms dnf xorriso createrepo-c gnupg openssl
  qemu-system-x86 qemu-system-data qemu-utils busybox-static debootstrap
  iproute2 e2fsprogs python3
  linux-headers-amd64"

@@ -19,10 +19,13 @@ ga_kernel() {
 # kernel_pkg KVER [KIND]: a generated kernel package (cached per run); KIND
 # y: CONFIG_HYPERV=y; lite: without kernel(sym) provides (plans only)
 kernel_pkg() {
-	local k=$1 kind=${2:-} fam=rhel7 f name=kernel
+	local k=$1 kind=${2:-} fam=rhel7 f name=kernel v
 	case $k in 4.18.0-*) fam=rhel8 ;; esac
-	[ -z "$kind" ] || name=kernel-$kind
-	f=$INST/fix/$name-${k%.x86_64}.x86_64.rpm
+	# a +debug kernel (RHEL 8): a package of its own, with CRCs of its own
+	case $k in *+debug) fam=$fam-debug name=kernel-debug ;; esac
+	[ -z "$kind" ] || name=$name-$kind
+	v=${k%+debug}
+	f=$INST/fix/$name-${v%.x86_64}.x86_64.rpm
 	if [ ! -e "$f" ]; then
 		case $kind in
 		y) gen_kernel_rpm "$INST/fix" "$k" "$(symvers_of "$fam")" y "$name" >&2 || return 1 ;;

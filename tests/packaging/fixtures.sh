@@ -30,6 +30,9 @@ symvers_of() {
 		# has module_layout, which every module imports
 		rhel8) { cat "$FIX_TOP/hv-rhel8.x/kabi/Module.kabi_x86_64-rhel8.9"
 			printf '0x1b3f9c1e\tmodule_layout\tvmlinux\tEXPORT_SYMBOL\n'; } > "$f" ;;
+		# a +debug kernel has CRCs of its own: the same symbols, each CRC changed
+		*-debug) awk 'BEGIN { OFS = "\t" } { d = substr($1, length($1)); $1 = substr($1, 1, length($1) - 1) (d == "0" ? "1" : "0"); print }' \
+			"$(symvers_of "${1%-debug}")" > "$f" ;;
 		esac
 	fi
 	printf '%s\n' "$f"
@@ -131,7 +134,20 @@ fixture_rpmbuild() {
 # a kernel package (PROVIDES=none leaves out the kernel(sym) provides, for
 # roots where only plans are made: 17,000 provides make rpm slow)
 gen_kernel_rpm() {
-	local outdir=$1 kver=$2 sv=$3 hyperv=${4:-m} pname=${5:-kernel} provides=${6:-all} st v r m
+	local outdir=$1 kver=$2 sv=$3 hyperv=${4:-m} pname=${5:-kernel} provides=${6:-all} st v r m key
+	v=${kver%%-*} r=${kver#*-}
+	r=${r%+debug}
+	r=${r%.x86_64}
+	r=${r%.i686}
+	# the same package again (another rung of this run, another root) comes
+	# from the cache: 17,000 provides make rpmbuild slow
+	key=$FIX_OUT/kernels/$(printf '%s\n' "$kver $hyperv $pname $provides" "$(sha256sum < "$sv")" "$(declare -f gen_kernel_rpm gen_intree gen_module)" |
+		sha256sum | cut -c1-16).rpm
+	mkdir -p "$outdir" "$FIX_OUT/kernels"
+	if [ -s "$key" ]; then
+		cp -f "$key" "$outdir/$pname-$v-${r//-/_}.x86_64.rpm"
+		return
+	fi
 	st=$FIX_OUT/kstage-$kver
 	rm -rf "$st"
 	# like RHEL's kernel packages, it owns the kmod directories
@@ -148,20 +164,29 @@ gen_kernel_rpm() {
 	(cd "$st/lib/modules/$kver" && find kernel -name '*.ko' | sort) > "$st/lib/modules/$kver/modules.order"
 	: > "$st/lib/modules/$kver/modules.builtin"
 	: > "$st/lib/modules/$kver/modules.builtin.modinfo"
-	v=${kver%%-*} r=${kver#*-}
-	r=${r%.x86_64}
-	r=${r%.i686}
 	{
 		spec_header "$pname" "$v" "${r//-/_}"
 		echo "Provides: kernel = $v-${r//-/_}"
 		[ "$provides" = none ] || awk '$2 != "" { printf "Provides: kernel(%s) = %s\n", $2, $1 }' "$sv" | sort -u
 		printf '%%description\ngenerated kernel %s\n%%install\ncp -a %s/. %%{buildroot}/\n' "$kver" "$st"
 		printf '%%post -p /bin/sh\ndepmod -a %s\n' "$kver"
+		# as RHEL's kernel packages: weak-modules --add-kernel, then the
+		# kernel-update hooks (RHEL 7: postinst.d; RHEL 8: kernel-install's
+		# plugins, which kernel-core's %%posttrans runs through kernel-install)
+		printf '%%posttrans -p /bin/sh\n[ ! -x /usr/sbin/weak-modules ] || /usr/sbin/weak-modules --add-kernel %s\n' "$kver"
+		# shellcheck disable=SC2016  # the scriptlet's own $f
+		case $fam in
+		rhel7) printf 'for f in /etc/kernel/postinst.d/*; do [ ! -x "$f" ] || "$f" %s /boot/vmlinuz-%s; done\n' "$kver" "$kver" ;;
+		rhel8) printf 'for f in /usr/lib/kernel/install.d/*.install; do [ ! -x "$f" ] || "$f" add %s /lib/modules/%s/vmlinuz; done\n' "$kver" "$kver" ;;
+		esac
+		printf 'exit 0\n'
 		printf '%%files\n/boot/vmlinuz-%s\n/boot/symvers-%s.gz\n/boot/config-%s\n/lib/modules/%s/kernel\n/lib/modules/%s/modules.*\n' "$kver" "$kver" "$kver" "$kver" "$kver"
 		printf '%%ghost /lib/modules/%s/modules.dep\n' "$kver"
 		printf '%%dir /lib/modules/%s/%s\n' "$kver" extra "$kver" updates "$kver" weak-updates
 	} > "$st.spec"
-	fixture_rpmbuild "$st.spec" "$outdir"
+	fixture_rpmbuild "$st.spec" "$outdir" || return 1
+	rm -rf "$st" "$st.spec"
+	cp -f "$outdir/$pname-$v-${r//-/_}.x86_64.rpm" "$key.new" && mv -f "$key.new" "$key"
 }
 
 # gen_intree DIR KVER SYMVERS FAMILY: the in-tree Hyper-V drivers of a kernel
@@ -240,7 +265,7 @@ new_root() {
 	mkdir -p "$r"
 	cp -al "$tb/." "$r/"
 	rm -f "$r/.done"
-	mkdir -p "$r/var/lib/rpm" "$r/boot" "$r/lib/modules" "$r/tmp" "$r/var/tmp" "$r/proc" "$r/sys" "$r/etc/dracut.conf.d" "$r/etc/modprobe.d" "$r/etc/depmod.d"
+	mkdir -p "$r/var/lib/rpm" "$r/var/log" "$r/boot" "$r/lib/modules" "$r/tmp" "$r/var/tmp" "$r/proc" "$r/sys" "$r/etc/dracut.conf.d" "$r/etc/modprobe.d" "$r/etc/depmod.d"
 	chmod 1777 "$r/tmp" "$r/var/tmp"
 	mkdir -p "$r/dev"
 	mknod -m 0666 "$r/dev/null" c 1 3

@@ -248,6 +248,23 @@ erase_kmod() {
 }
 check packaging:rpm_erase_returns_every_kernel_to_in_tree_drivers erase_kmod
 
+# a +debug kernel has CRCs of its own, and weak-modules does not check it
+# (kmod's depmod reads its release as a regular expression): the %post
+# scriptlet judges it with lis-kabi's fit and takes the links away
+K8D=4.18.0-513.5.1.el8_9.x86_64+debug
+debug_kernel_scriptlet() {
+	local r=$T/root8d
+	gen_kernel_rpm "$T/fix" "$K8D" "$(symvers_of rhel8-debug)" m kernel-debug || return 1
+	new_root "$r" 'etc/os-release=ID="rhel"'
+	root_rpm "$r" -i "$T/fix/base-el-1-1.x86_64.rpm" "$KP8" "$T/fix/kernel-debug-4.18.0-513.5.1.el8_9.x86_64.rpm" > /dev/null 2>&1 || return 1
+	root_rpm "$r" -U "$RT" "$R8" || return 1
+	grep -q 'weak-modules --no-initramfs --add-modules' "$r/var/log/standins.log" &&
+	grep -q "$K8D: weak-modules linked the LIS build for $K8" "$r/var/log/lis/packages.log" &&
+	[ ! -e "$r/lib/modules/$K8D/weak-updates/lis" ] && resolves_to "$r" "$K8D" hv_vmbus kernel/ &&
+	resolves_to "$r" "$K8" hv_vmbus extra/lis/ && image_has "$r" "$K8" extra/lis/hv_vmbus.ko
+}
+check packaging:kmod_scriptlet_judges_debug_kernels_by_lis_kabi_not_weak_modules debug_kernel_scriptlet
+
 other_abi_refused() {
 	local r=$T/root8 before out
 	new_root "$r" 'etc/os-release=ID="rhel"'

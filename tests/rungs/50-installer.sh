@@ -18,7 +18,7 @@ INST=$OUT/tests/installer
 unmount_tests() {
 	local m
 	while read -r m; do
-		[ -n "$m" ] && { umount "$m" || true; }
+		if [ -n "$m" ]; then umount "$m" || true; fi
 	done <<< "$(awk -v d="$INST/" 'index($2, d) == 1 && $1 == "lis-test" { print $2 }' /proc/mounts)"
 }
 unmount_tests
@@ -221,13 +221,16 @@ undo_image() { rm -f "$FR/etc/lis-test/wrong-module"; }
 inject_rpm() { root_rpm "$FR" -e --nodeps base-el; }
 undo_rpm() { root_rpm "$FR" -i "$INST/fix/base-el-1-1.x86_64.rpm" > /dev/null 2>&1; }
 inject_depmod() {
-	# depmod fails once, under the installer's lock (a transient failure:
-	# the rollback's own depmod runs then work)
-	mv "$FR/usr/sbin/depmod" "$FR/usr/sbin/depmod.real"
-	printf '#!/bin/sh\nif [ -e /var/lib/lis/installer.lock ] && [ ! -e /var/log/depmod-failed ]; then : > /var/log/depmod-failed; exit 1; fi\nexec /usr/sbin/depmod.real "$@"\n' > "$FR/usr/sbin/depmod"
+	# depmod fails once, at the installer's own step after the rpm
+	# transaction (the journal has the saved packages); the rollback's
+	# depmod then works.  kmod picks the command by its name, so the real
+	# one stays a link called depmod.
+	mkdir -p "$FR/usr/libexec/lis-test" && ln -sfn /usr/bin/kmod "$FR/usr/libexec/lis-test/depmod" &&
+	rm -f "$FR/usr/sbin/depmod" &&
+	printf '#!/bin/sh\nif grep -q "^saved " /var/lib/lis/journal 2>/dev/null && [ ! -e /var/log/depmod-failed ]; then : > /var/log/depmod-failed; exit 1; fi\nexec /usr/libexec/lis-test/depmod "$@"\n' > "$FR/usr/sbin/depmod" &&
 	chmod +x "$FR/usr/sbin/depmod"
 }
-undo_depmod() { mv -f "$FR/usr/sbin/depmod.real" "$FR/usr/sbin/depmod"; rm -f "$FR/var/log/depmod-failed"; }
+undo_depmod() { ln -sfn ../bin/kmod "$FR/usr/sbin/depmod"; rm -rf "$FR/usr/libexec/lis-test" "$FR/var/log/depmod-failed"; }
 inject_diskfull() {
 	small_boot "$FR" 24m &&
 	: > "$FR/etc/lis-test/big-image"
@@ -250,24 +253,166 @@ for f in rpm depmod dracut image diskfull; do
 	check "installer:${f}_failure_rolls_back_completely" rolls_back "$f"
 done
 
-# --- kernel update, then the hook and upgrade.sh ---
+# --- kernel updates: the kernel package's weak-modules --add-kernel and
+# the hook (RHEL 7 postinst.d) cover the new kernel by themselves; a kernel
+# installed without its scripts is covered by upgrade.sh ---
 UR=$INST/update
 rhel_root "$UR" rhel 7.9 "Red Hat Enterprise Linux Server" "$K7"
-K7U=3.10.0-1160.119.1.el7.x86_64
-update_then_upgrade() {
+K7U=3.10.0-1160.119.1.el7.x86_64 K7V=3.10.0-1160.118.1.el7.x86_64
+kernel_update_hook() {
 	inst --root "$UR" > /dev/null || return 1
-	root_rpm "$UR" -i "$(kernel_pkg "$K7U")" > /dev/null 2>&1 || return 1
-	# RHEL's kernel package runs weak-modules --add-kernel, then the postinst.d hooks
-	chroot "$UR" /etc/kernel/postinst.d/51-lis "$K7U" || return 1
-	resolves "$UR" "$K7U" hv_vmbus "" || return 1
 	: > "$UR/var/log/standins.log"
-	"$M/upgrade.sh" --root "$UR" --yes > "$INST/upgrade.out" 2>&1 || { cat "$INST/upgrade.out"; return 1; }
-	grep -q "$K7U: compatible" "$INST/upgrade.out" && resolves "$UR" "$K7U" hv_vmbus weak-updates/lis/ &&
-	grep -qx "kernel $K7U ours" "$UR/var/lib/lis/state" &&
-	# only the new kernel's image was rebuilt
+	root_rpm "$UR" -i "$(kernel_pkg "$K7U")" > "$INST/update.out" 2>&1 || { cat "$INST/update.out"; return 1; }
+	grep -q "^weak-modules --add-kernel $K7U" "$UR/var/log/standins.log" &&
+	resolves "$UR" "$K7U" hv_vmbus weak-updates/lis/ && grep -qx "kernel $K7U ours" "$UR/var/lib/lis/state" &&
+	grep -q "verify $K7U: .* is good (ours)" "$UR/var/log/lis/hook.log" &&
+	# the hook rebuilt the new kernel's image, and only that one
 	[ "$(grep -c '^dracut ' "$UR/var/log/standins.log")" = 1 ] && grep -q "^dracut .*--kver $K7U" "$UR/var/log/standins.log"
 }
-check installer:kernel_update_then_upgrade_covers_the_new_kernel update_then_upgrade
+check installer:kernel_update_hook_covers_the_new_kernel kernel_update_hook
+update_then_upgrade() {
+	root_rpm "$UR" -i --noscripts "$(kernel_pkg "$K7V")" > /dev/null 2>&1 || return 1
+	: > "$UR/var/log/standins.log"
+	"$M/upgrade.sh" --root "$UR" --yes > "$INST/upgrade.out" 2>&1 || { cat "$INST/upgrade.out"; return 1; }
+	grep -q "$K7V: compatible" "$INST/upgrade.out" && resolves "$UR" "$K7V" hv_vmbus weak-updates/lis/ &&
+	grep -qx "kernel $K7V ours" "$UR/var/lib/lis/state" &&
+	# only the new kernel's image was rebuilt
+	[ "$(grep -c '^dracut ' "$UR/var/log/standins.log")" = 1 ] && grep -q "^dracut .*--kver $K7V" "$UR/var/log/standins.log"
+}
+check installer:kernel_installed_without_hooks_then_upgrade_covers_it update_then_upgrade
+
+# --- RHEL 8: a +debug kernel, whose CRCs differ and which weak-modules does
+# not check; the kernel-install hook; the BLS trial boot ---
+K8D=4.18.0-513.5.1.el8_9.x86_64+debug K8U=4.18.0-513.9.1.el8_9.x86_64 K8UD=4.18.0-513.9.1.el8_9.x86_64+debug
+R8=$INST/rhel89
+rhel_root "$R8" rhel 8.9 "Red Hat Enterprise Linux" "$K8" "$K8D"
+mkdir -p "$R8/boot/loader/entries"
+for k in "$K8" "$K8D"; do
+	printf 'title Red Hat Enterprise Linux (%s) 8.9\nversion %s\nlinux /vmlinuz-%s\ninitrd /initramfs-%s.img\noptions root=/dev/sda2 ro\n' \
+		"$k" "$k" "$k" "$k" > "$R8/boot/loader/entries/0123abcd-$k.conf"
+done
+debug_kernel() {
+	local out
+	out=$(inst --root "$R8" 2>&1) || { echo "$out" | tail -n 8; return 1; }
+	grep -q "$K8: exact" <<< "$out" && grep -q "$K8D: intree" <<< "$out" &&
+	# weak-modules linked it unchecked in the kmod's %post; lis-kabi's fit took the links away
+	grep -q "^weak-modules --no-initramfs --add-modules" "$R8/var/log/standins.log" &&
+	grep -q "$K8D: weak-modules linked the LIS build" "$R8/var/log/lis/packages.log" &&
+	[ ! -e "$R8/lib/modules/$K8D/weak-updates/lis" ] && resolves "$R8" "$K8D" hv_vmbus kernel/ &&
+	resolves "$R8" "$K8" hv_vmbus extra/lis/ && grep -qx "kernel $K8D intree" "$R8/var/lib/lis/state"
+}
+check installer:debug_kernel_is_judged_by_lis_kabi_not_weak_modules debug_kernel
+bls_trial() {
+	local e=$R8/boot/loader/entries/0123abcd-$K8
+	grep -qx "initrd /initramfs-$K8.img.lis-prev" "$e-lisfallback.conf" &&
+	grep -qx "options root=/dev/sda2 ro lis.fallback=1" "$e-lisfallback.conf" &&
+	grep -qx "grub2-set-default 0123abcd-$K8-lisfallback" "$R8/var/log/standins.log" &&
+	grep -qx "grub2-reboot 0123abcd-$K8" "$R8/var/log/standins.log" &&
+	grep -qx "kernel $K8 bls" "$R8/var/lib/lis/trial" && [ -e "$R8/boot/initramfs-$K8.img.lis-prev" ]
+}
+check installer:rhel8_trial_boot_is_a_one_time_bls_boot_with_a_fallback_entry bls_trial
+trial_unhealthy() {
+	local rc=0
+	# a VMBus device no driver took: the check refuses to commit
+	mkdir -p "$R8/sys/bus/vmbus/devices/f8615163-0000-1000-2000-000000000001"
+	: > "$R8/var/log/standins.log"
+	chroot "$R8" /usr/libexec/lis/lis-trial-check > /dev/null 2>&1 || rc=$?
+	rm -rf "$R8/sys/bus"
+	[ "$rc" = 1 ] && grep -q '^unhealthy' "$R8/var/lib/lis/trial-result" &&
+	grep -q 'has no driver' "$R8/var/lib/lis/trial-result" &&
+	[ -e "$R8/boot/loader/entries/0123abcd-$K8-lisfallback.conf" ] && ! grep -q '^grub2-set-default' "$R8/var/log/standins.log"
+}
+check installer:trial_check_keeps_the_fallback_after_an_unhealthy_boot trial_unhealthy
+trial_healthy() {
+	: > "$R8/var/log/standins.log"
+	chroot "$R8" /usr/libexec/lis/lis-trial-check > /dev/null 2>&1 || return 1
+	grep -q '^committed' "$R8/var/lib/lis/trial-result" && [ ! -e "$R8/var/lib/lis/trial" ] &&
+	[ ! -e "$R8/boot/loader/entries/0123abcd-$K8-lisfallback.conf" ] &&
+	grep -qx "grub2-set-default 0123abcd-$K8" "$R8/var/log/standins.log"
+}
+check installer:trial_check_commits_a_healthy_boot trial_healthy
+kernel_install_hook() {
+	: > "$R8/var/log/standins.log"
+	root_rpm "$R8" -i "$(kernel_pkg "$K8U")" "$(kernel_pkg "$K8UD")" > "$INST/k8u.out" 2>&1 || { cat "$INST/k8u.out"; return 1; }
+	grep -q "^weak-modules --add-kernel $K8UD" "$R8/var/log/standins.log" &&
+	# the errata kernel has the same kABI: linked and its image proved
+	resolves "$R8" "$K8U" hv_vmbus weak-updates/lis/ && grep -q "verify $K8U: .* is good (ours)" "$R8/var/log/lis/hook.log" &&
+	# the +debug one was linked unchecked; the hook took the links away
+	[ ! -e "$R8/lib/modules/$K8UD/weak-updates/lis" ] && resolves "$R8" "$K8UD" hv_vmbus kernel/ &&
+	grep -qx "kernel $K8UD intree" "$R8/var/lib/lis/state"
+}
+check installer:kernel_install_hook_covers_errata_and_unlinks_debug_kernels kernel_install_hook
+
+# --- kdump: the kdump image is rebuilt and proved as well ---
+KR=$INST/kdump
+rhel_root "$KR" rhel 7.9 "Red Hat Enterprise Linux Server" "$K7"
+echo 'path /var/crash' > "$KR/etc/kdump.conf"
+chroot "$KR" mkdumprd -f "/boot/initramfs-${K7}kdump.img" "$K7" > /dev/null 2>&1
+kdump() {
+	local x=$INST/kx
+	inst --root "$KR" > /dev/null || return 1
+	grep -q "^mkdumprd -f /boot/.initramfs-${K7}kdump.img.lis-new $K7" "$KR/var/log/standins.log" &&
+	[ -e "$KR/boot/initramfs-${K7}kdump.img.lis-prev" ] &&
+	grep -q "verify $K7: .*kdump.img.lis-new is good (ours)" "$KR/var/log/lis/install.log" || return 1
+	rm -rf "$x" && mkdir -p "$x" && (cd "$x" && gzip -dc "$KR/boot/initramfs-${K7}kdump.img" | cpio -idm --quiet) &&
+	cmp "$x/lib/modules/$K7/extra/lis/hv_vmbus.ko" "$KR/lib/modules/$K7/extra/lis/hv_vmbus.ko"
+}
+check installer:kdump_image_rebuilt_and_proved_too kdump
+
+# --- --kernel: one kernel planned; a kernel the packages serve as well is
+# never left with a stale image ---
+one_kernel() {
+	local r=$INST/onek out
+	rhel_root "$r" rhel 7.9 "Red Hat Enterprise Linux Server" "$K7" "$K7B" || return 1
+	out=$("$M/install.sh" --root "$r" --kernel "$K7B" --dry-run --json 2>/dev/null) || return 1
+	python3 -c 'import json, sys; d = json.loads(sys.argv[1]); assert [k["kernel"] for k in d["kernels"]] == [sys.argv[2]], d' "$out" "$K7B" || return 1
+	out=$(inst --root "$r" --kernel "$K7B" 2>&1) || { echo "$out" | tail -n 5; return 1; }
+	grep -q "$K7: not in the plan, but the packages change its drivers too" <<< "$out" &&
+	resolves "$r" "$K7B" hv_vmbus weak-updates/lis/ && grep -q "verify $K7B: .* is good (ours)" "$r/var/log/lis/install.log" &&
+	grep -q "verify $K7: .* is good (ours)" "$r/var/log/lis/install.log"
+}
+check installer:kernel_option_plans_one_kernel_and_keeps_every_image_true one_kernel
+
+# --- a usable repository: dnf makes the transaction and brings what the
+# packages need from it; a rollback takes that away again ---
+if command -v dnf > /dev/null 2>&1; then
+	DR=$INST/dnf
+	# Debian's rpm keeps its database in ~/.rpmdb; RHEL's (and the roots') is /var/lib/rpm
+	mkdir -p "$INST/home" && printf '%%_dbpath /var/lib/rpm\n' > "$INST/home/.rpmmacros"
+	# the OS around the kernel without cpio, which lis-tools needs: the repository has it
+	gen_base_rpm "$INST/fix" base-norepo "system-release(releasever) = 8$(rpm -qp --nosignature --requires "$RT" 2>/dev/null |
+		grep -v -e '^rpmlib(' -e '^cpio$' | sed 's/^/, /' | tr -d '\n')" "$BASE_DIRS" > /dev/null 2>&1
+	gen_base_rpm "$INST/repo" cpio cpio > /dev/null 2>&1 && createrepo_c -q "$INST/repo"
+	new_root "$DR" 'etc/os-release=ID="rhel"
+ID_LIKE="fedora"
+VERSION_ID="8.9"'
+	root_rpm "$DR" -i "$INST/fix/base-norepo-1-1.x86_64.rpm" "$(kernel_pkg "$K8")" > /dev/null 2>&1
+	mkdir -p "$DR/etc/yum.repos.d"
+	printf '[lis-test]\nname=LIS test repository\nbaseurl=file://%s\ngpgcheck=0\n' "$INST/repo" > "$DR/etc/yum.repos.d/lis-test.repo"
+	# dnf's own cache and history are the package manager's, not ours
+	dnf_hash() { mv "$DR/var/cache/dnf" "$INST/dnfcache" 2>/dev/null || true; mv "$DR/var/lib/dnf" "$INST/dnflib" 2>/dev/null || true
+		hash_of "$DR"; mv "$INST/dnfcache" "$DR/var/cache/dnf" 2>/dev/null || true; mv "$INST/dnflib" "$DR/var/lib/dnf" 2>/dev/null || true; }
+	dnf_rollback() {
+		local before rc=0 out
+		mkdir -p "$DR/etc/lis-test" && : > "$DR/etc/lis-test/fail-dracut"
+		before=$(dnf_hash)
+		out=$(HOME=$INST/home inst --root "$DR" 2>&1) || rc=$?
+		rm -f "$DR/etc/lis-test/fail-dracut"
+		[ "$rc" = 1 ] || { echo "exit $rc: $out" | tail -n 3; return 1; }
+		grep -q "^[0-9TZ:-]* + pm_root dnf install .*lis-tools" "$DR/var/log/lis/install.log" || { echo "dnf did not run"; return 1; }
+		[ "$(dnf_hash)" = "$before" ] || { echo "the root is not as it was"; return 1; }
+	}
+	check installer:dnf_transaction_failure_rolls_back_what_the_repository_brought dnf_rollback
+	dnf_install() {
+		local out
+		out=$(HOME=$INST/home inst --root "$DR" 2>&1) || { echo "$out" | tail -n 5; return 1; }
+		grep -q "^[0-9TZ:-]* + pm_root dnf install .*kmod-lis-4.18.0_513.5.1.el8_9" "$DR/var/log/lis/install.log" &&
+		[ "$(root_rpm "$DR" -q --qf '%{NAME}' cpio)" = cpio ] && resolves "$DR" "$K8" hv_vmbus extra/lis/
+	}
+	check installer:dnf_transaction_brings_dependencies_from_a_usable_repository dnf_install
+else
+	skip installer:dnf_transaction "no dnf on this host (make deps installs it)"
+fi
 
 # --- mixed UEK and RHCK: each kernel on its own terms ---
 mixed() {

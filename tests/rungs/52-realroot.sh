@@ -1,0 +1,131 @@
+#!/usr/bin/env bash
+# SPDX-License-Identifier: GPL-2.0
+# Rung 5, the installer on a real root: a Debian 12 root made with
+# debootstrap (tests/lib/debootstrap.sh, cached under out/cache/debian12/:
+# the base root, dracut in place of initramfs-tools, then the kernel headers,
+# gcc, make and dkms) on which install.sh --replace runs for real, no
+# stand-in anywhere: the lis-tools and lis-dkms payloads unpacked with a
+# manifest (the root's packages are not rpm's), DKMS builds LIS against the
+# root's kernel headers, depmod, dracut builds the image, which is unpacked
+# and proved; then the no-op re-run and uninstall.sh back to the in-tree
+# drivers.  The root's commands run inside it with chroot, on an overlay of
+# the cached root, in a private mount namespace.
+set -euo pipefail
+. "$(dirname "$0")/../lib.sh"
+. "$TOP/tests/lib/debootstrap.sh"
+cd "$TOP"
+if [ "${LIS_REALROOT_NS:-}" != 1 ]; then
+	# every mount (overlay, /proc, /sys, /dev) dies with this namespace
+	exec unshare --mount --propagation private env LIS_REALROOT_NS=1 bash "$0" "$@"
+fi
+T=$OUT/tests/realroot
+debian_work_done "$T/work"
+rm -rf "$T"
+mkdir -p "$T"
+trap 'debian_work_done "$T/work"' EXIT
+export SOURCE_DATE_EPOCH=1700000000
+VER=$(cat VERSION)
+
+# the packages and the medium, as the ISO lays them out: lis-tools and
+# lis-dkms with every module that has sources
+MODS=$(sed -e 's/#.*//' hv-generic/modules | while read -r m; do if [ -r "drivers/$m/Kbuild" ]; then printf '%s ' "$m"; fi; done)
+build_medium() {
+	if ! make -s -C tools/lis-kabi > "$T/build.log" 2>&1 ||
+		! spec/build-rpms.sh --out "$T/rpm" --modules "${MODS% }" tools dkms >> "$T/build.log" 2>&1 ||
+		! iso/build-iso.sh --rpms "$T/rpm" --tree "$T/medium" >> "$T/build.log" 2>&1; then
+		tail -n 5 "$T/build.log"
+		return 1
+	fi
+}
+check realroot:packages_and_medium_build build_medium
+M=$T/medium
+# the cached roots: Debian's base, dracut for initramfs-tools, then what DKMS needs
+cached_root() {
+	debian_root base - linux-image-amd64 initramfs-tools zstd > /dev/null &&
+	debian_root dracut base dracut > /dev/null &&
+	debian_root lis-dkms dracut dkms linux-headers-amd64 gcc make
+}
+if ! C=$(cached_root 2> "$T/root.err"); then
+	fail realroot:debian12_root_from_debootstrap "$(tail -n 3 "$T/root.err")"
+	exit 0
+fi
+pass realroot:debian12_root_from_debootstrap
+if ! R=$(debian_work "$C" "$T/work") || ! chroot_mounts "$R"; then
+	fail realroot:root_mounts "cannot mount the work root"
+	exit 0
+fi
+K=$(debian_kernel "$R")
+
+# what LIS may touch, as paths and modes (logs and images aside)
+layout() {
+	local d dirs=()
+	for d in etc usr/lib/kernel usr/lib/systemd usr/share usr/src usr/libexec usr/sbin var/lib/dkms "lib/modules/$K"; do
+		[ -e "$R/$d" ] && dirs+=("$d")
+	done
+	(cd "$R" && find "${dirs[@]}" -path "lib/modules/$K/kernel" -prune -o ! -name 'modules.*' -printf '%p %y %m %l\n' |
+		LC_ALL=C sort)
+}
+# in_image FILE: a file of the root's live image, as dracut's own lsinitrd reads it
+in_image() { chroot "$R" lsinitrd -f "$1" "/boot/initrd.img-$K"; }
+PRISTINE=$(layout)
+IMG0=$(sha256sum < "$R/boot/initrd.img-$K")
+
+refuses_without_replace() {
+	local rc=0 out
+	out=$("$M/install.sh" --root "$R" --yes 2>&1) || rc=$?
+	[ "$rc" = 4 ] || { echo "exit $rc: $out"; return 1; }
+	grep -q 'install.sh --replace' <<< "$out" && [ "$(layout)" = "$PRISTINE" ] && [ ! -e "$R/var/lib/lis" ]
+}
+check realroot:debian_refused_without_replace_and_nothing_changed refuses_without_replace
+
+replace() {
+	local out p
+	out=$("$M/install.sh" --replace --root "$R" --yes 2>&1) || { echo "$out" | tail -n 15; return 1; }
+	grep -q "$K: dkms" <<< "$out" || { echo "$out"; return 1; }
+	# DKMS built and installed every module, and modprobe finds ours
+	for m in $MODS; do
+		[ -e "$R/var/lib/dkms/lis/$VER/$K/x86_64/module/$m.ko" ] || { echo "DKMS built no $m"; return 1; }
+		p=$(chroot "$R" modinfo -k "$K" -F filename "$m") || return 1
+		case $p in "/lib/modules/$K/updates/dkms/$m.ko"*) ;; *) echo "$m loads from $p"; return 1 ;; esac
+	done
+	# the new image holds our hv_vmbus, byte for byte, and its modules.dep points there
+	in_image "lib/modules/$K/updates/dkms/hv_vmbus.ko" | cmp - "$R/lib/modules/$K/updates/dkms/hv_vmbus.ko" || return 1
+	in_image "lib/modules/$K/modules.dep" | grep -q "^updates/dkms/hv_storvsc.ko.*:.*updates/dkms/hv_vmbus.ko" || { echo "image modules.dep"; return 1; }
+	[ "$(sha256sum < "$R/boot/initrd.img-$K.lis-prev")" = "$IMG0" ] || { echo "the previous image was not kept"; return 1; }
+	grep -q "verify $K: .* is good (ours)" "$R/var/log/lis/install.log" &&
+	grep -qx "kernel $K ours" "$R/var/lib/lis/state" && grep -qx 'mode dkms' "$R/var/lib/lis/state" &&
+	grep -qx "package lis-dkms $VER-1" "$R/var/lib/lis/manifest" &&
+	[ ! -e "$R/var/lib/lis/installer.lock" ]
+}
+check realroot:replace_builds_with_dkms_and_proves_the_dracut_image replace
+
+noop() {
+	local out img
+	img=$(sha256sum < "$R/boot/initrd.img-$K")
+	out=$("$M/install.sh" --replace --root "$R" --yes 2>&1) || return 1
+	grep -q 'already installed' <<< "$out" && [ "$(sha256sum < "$R/boot/initrd.img-$K")" = "$img" ]
+}
+check realroot:second_replace_is_a_noop noop
+
+# the proof on real dracut images: the new one passes, the previous one (the
+# in-tree drivers) does not pass as ours
+image_check() {
+	bash -c '. "$1/lislib/lis.sh"; LIS_ROOT=$2 LIS_LOG=$3; verify_initramfs "$4" "$2/boot/initrd.img-$4" ours' _ "$M" "$R" "$T/verify.log" "$K" || return 1
+	if bash -c '. "$1/lislib/lis.sh"; LIS_ROOT=$2 LIS_LOG=$3; verify_initramfs "$4" "$2/boot/initrd.img-$4.lis-prev" ours' _ "$M" "$R" "$T/verify.log" "$K"; then
+		echo "the in-tree image passed as ours"
+		return 1
+	fi
+	grep -q "hv_vmbus loads from kernel/.*, not from LIS\|hv_vmbus is not in the image" "$T/verify.log"
+}
+check realroot:image_check_tells_our_image_from_the_in_tree_one image_check
+
+uninstall() {
+	local out
+	out=$("$M/uninstall.sh" --root "$R" --yes 2>&1) || { echo "$out" | tail -n 10; return 1; }
+	if [ -e "$R/var/lib/dkms/lis" ] || [ -e "$R/var/lib/lis" ] || [ -e "$R/usr/share/lis" ]; then echo "leftovers"; return 1; fi
+	[ "$(chroot "$R" modinfo -k "$K" -F filename hv_vmbus)" = "/lib/modules/$K/kernel/drivers/hv/hv_vmbus.ko" ] || return 1
+	# the rebuilt image has none of ours, and the root is as before
+	if in_image "lib/modules/$K/modules.dep" | grep -q '^updates/dkms/hv_'; then echo "LIS left in the image"; return 1; fi
+	[ "$(layout)" = "$PRISTINE" ] || { diff <(echo "$PRISTINE") <(layout) | head; return 1; }
+}
+check realroot:uninstall_returns_to_the_in_tree_drivers uninstall
