@@ -827,6 +827,25 @@ static void tx_out(void *arg, uint8_t *f, uint32_t len)
 	free(tagged);
 }
 
+/* NDIS LSOv2: the sender leaves the IPv4 Total Length (IPv6 Payload
+ * Length) 0 and the frame's length says it (NDIS "Offloading the
+ * Segmentation of Large TCP Packets"); fill it in before parsing */
+static void lso_lengths(uint8_t *f, uint32_t len)
+{
+	uint32_t l3 = ETH_HLEN;
+
+	if (len >= ETH_HLEN + 4 && be16(f + 12) == 0x8100)
+		l3 += 4;
+	if (len < l3 + 40)
+		return;
+	if (be16(f + l3 - 2) == 0x0800 && (f[l3] >> 4) == 4 && !be16(f + l3 + 2) &&
+	    len - l3 <= 0xFFFF)
+		put_be16(f + l3 + 2, (uint16_t)(len - l3));
+	else if (be16(f + l3 - 2) == 0x86DD && (f[l3] >> 4) == 6 && !be16(f + l3 + 4) &&
+		 len - l3 - 40 <= 0xFFFF)
+		put_be16(f + l3 + 4, (uint16_t)(len - l3 - 40));
+}
+
 static bool rndis_packet(struct hs_netvsp *nic, uint8_t *m, uint32_t len)
 {
 	uint32_t doff, dlen, poff, plen, i, csum = 0, lso = 0;
@@ -885,6 +904,8 @@ static bool rndis_packet(struct hs_netvsp *nic, uint8_t *m, uint32_t len)
 		nic->st.tx_dropped++;
 		return true;
 	}
+	if (has_lso)
+		lso_lengths(f, dlen);
 	hs_frame_parse(f, dlen, &fi);
 	if (has_lso && (lso & 0xFFFFF)) {
 		if (hs_frame_segment(f, dlen, lso & 0xFFFFF, tx_out, &t)) {
