@@ -201,9 +201,9 @@ static int netvsc_prep_lso(struct sk_buff *skb, bool v6)
 	if (!v6) {
 		struct iphdr *iph = ip_hdr(skb);
 
+		/* the host fills in each segment's length and checksums */
 		iph->tot_len = 0;
 		iph->check = 0;
-		iph->check = ip_fast_csum((u8 *)iph, iph->ihl);
 		tcp_hdr(skb)->check = ~csum_tcpudp_magic(iph->saddr, iph->daddr, 0,
 							 IPPROTO_TCP, 0);
 	} else {
