@@ -815,4 +815,80 @@ struct hs_kbd_stats {
 };
 void hs_kbd_stats(struct hs_kbd *k, struct hs_kbd_stats *st);
 
+/* ---- dynamic memory: the balloon / hot-add host (§7.3) ----------------------
+ *
+ * The guest negotiates a version (the host accepts the configured ones, so
+ * fallback and IsLastAttempt are testable), reports its capabilities and
+ * then its memory status about once a second (recorded).  The test drives
+ * BALLOON, UNBALLOON and MEM_HOT_ADD requests; the calls block (outside
+ * hostsim's locks) until the guest's answer is complete, and check it: every
+ * page range the guest gives must be guest RAM, not already ballooned, and
+ * the total not more than asked.  Results: 0, -EPROTO (the answer broke a
+ * rule: counted in protocol_errors; what was valid is kept), -ETIMEDOUT,
+ * -ENOTCONN, -EAGAIN (capabilities not accepted yet), -EINVAL. */
+struct hs_balloon;
+
+#define HS_DM_VERSION_WIN7	0x00000003u	/* 0.3 */
+#define HS_DM_VERSION_WIN8	0x00010000u	/* 1.0 */
+#define HS_DM_VERSION_WIN10	0x00020000u	/* 2.0 */
+
+struct hs_balloon_config {
+	uint8_t instance_guid[16];	/* wire order; zero: made up */
+	/* versions accepted, 0-terminated; NULL: 2.0, 1.0, 0.3 */
+	const uint32_t *versions;
+	bool refuse_capabilities;	/* CAPABILITIES_RESPONSE IsAccepted 0 */
+	bool monitored;
+};
+struct hs_balloon *hs_balloon_add(struct hs_host *h, const struct hs_balloon_config *cfg);
+struct hs_device *hs_balloon_device(struct hs_balloon *b);
+/* wait until the capabilities were accepted: 0, -ETIMEDOUT, or
+ * -ECONNREFUSED (no version accepted on the last attempt, or capabilities
+ * refused) */
+int hs_balloon_wait_ready(struct hs_balloon *b, unsigned int timeout_ms);
+
+/* a run of guest pages: PFNs [start, start + count) */
+struct hs_page_range {
+	uint64_t start, count;
+};
+/* BALLOON_REQUEST for `pages`; *got: pages the guest gave (all of its
+ * BALLOON_RESPONSEs up to MorePages 0) */
+int hs_balloon_inflate(struct hs_balloon *b, uint32_t pages, uint32_t *got,
+		       unsigned int timeout_ms);
+/* UNBALLOON_REQUEST(s) giving back `pages` of the ballooned pages (last
+ * ballooned first), split over messages of at most 4 KiB; waits for
+ * UNBALLOON_RESPONSE */
+int hs_balloon_deflate(struct hs_balloon *b, uint32_t pages, unsigned int timeout_ms);
+/* MEM_HOT_ADD_REQUEST for `range` (and a hot-add region when region is not
+ * NULL); *added and *result are the guest's PageCount and Result */
+int hs_balloon_hot_add(struct hs_balloon *b, const struct hs_page_range *range,
+		       const struct hs_page_range *region, uint32_t *added, uint32_t *result,
+		       unsigned int timeout_ms);
+/* INFO_MESSAGE with one blob: type 0, the maximum page count */
+int hs_balloon_info_max_pages(struct hs_balloon *b, uint64_t max_pages);
+/* any host message (header included; Size is not fixed up), for malformed-
+ * message tests */
+int hs_balloon_send_raw(struct hs_balloon *b, const void *msg, uint32_t len);
+/* the pages ballooned now, in the order received: up to max ranges; the
+ * number of ranges */
+int hs_balloon_ranges(struct hs_balloon *b, struct hs_page_range *r, int max);
+
+struct hs_balloon_stats {
+	bool open;
+	uint32_t version;		/* accepted; 0: none */
+	uint32_t version_requests;
+	uint32_t last_version_asked;
+	bool last_attempt_seen;		/* a request had IsLastAttempt */
+	bool caps_accepted;
+	uint64_t caps, min_pages, max_page_number;	/* CAPABILITIES_REPORT */
+	uint64_t status_reports;
+	/* the last STATUS_REPORT */
+	uint64_t num_avail, num_committed, page_file_size, zero_free;
+	uint32_t page_file_writes, io_diff;
+	uint64_t ballooned;		/* pages held by the host now */
+	uint64_t balloon_requests, balloon_responses, unballoon_requests, hot_adds;
+	uint64_t hot_added;		/* PageCount sum of successful hot adds */
+	uint64_t protocol_errors;
+};
+void hs_balloon_stats(struct hs_balloon *b, struct hs_balloon_stats *st);
+
 #endif /* HOSTSIM_H */

@@ -249,6 +249,8 @@ int main(int argc, char **argv)
 	ic_tests(run);
 	suite = "input";
 	input_tests(run);
+	suite = "balloon";
+	balloon_tests(run);
 	if (!ran && !shards) {
 		fprintf(stderr, "hostsim-models: no check selected\n");
 		return 2;
