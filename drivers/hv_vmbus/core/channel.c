@@ -112,11 +112,49 @@ unsigned int lis_channel_target_cpu(const struct lis_channel *ch)
 	return ch->target_cpu;
 }
 
+/*
+ * Sub-channel handlers run in the offer context.  Clearing one from another
+ * context (a driver being unloaded) waits until a handler call already in
+ * progress has returned, so that afterwards none runs any more; from the
+ * offer context itself (remove called by a rescind) there is nothing to wait
+ * for.  A counter, not the offer mutex: the offer context may itself be
+ * waiting for a device lock the caller holds.
+ */
 void lis_channel_set_subchannel_handler(struct lis_channel *primary,
 		void (*fn)(struct lis_channel *sub, void *ctx), void *ctx)
 {
+	struct lis_vmbus *vmbus = primary->vmbus;
+	unsigned long flags = 0;
+
+	lis_spin_lock(&primary->cb_lock, flags);
 	primary->sub_ctx = ctx;
 	primary->sub_handler = fn;
+	lis_spin_unlock(&primary->cb_lock, flags);
+	if (fn || LIS_READ_ONCE(vmbus->offers_task) == lis_current_task())
+		return;
+	while (LIS_READ_ONCE(primary->sub_busy))
+		lis_msleep(1);
+}
+
+/* call the primary's sub-channel handler, if it still has one */
+static void call_subchannel_handler(struct lis_channel *primary, struct lis_channel *sub)
+{
+	void (*fn)(struct lis_channel *sub, void *ctx);
+	unsigned long flags = 0;
+	void *ctx;
+
+	lis_spin_lock(&primary->cb_lock, flags);
+	fn = primary->sub_handler;
+	ctx = primary->sub_ctx;
+	if (fn)
+		primary->sub_busy++;
+	lis_spin_unlock(&primary->cb_lock, flags);
+	if (!fn)
+		return;
+	fn(sub, ctx);
+	lis_spin_lock(&primary->cb_lock, flags);
+	primary->sub_busy--;
+	lis_spin_unlock(&primary->cb_lock, flags);
 }
 
 void lis_channel_set_rescind_handler(struct lis_channel *ch,
@@ -214,8 +252,8 @@ void lis_channel_offer(struct lis_vmbus *vmbus, const struct lis_vmbus_msg_offer
 	if (!primary) {
 		ch->offered_to_env = true;
 		vmbus->cfg.env->channel_offered(vmbus->cfg.env_ctx, ch);
-	} else if (primary->sub_handler) {
-		primary->sub_handler(ch, primary->sub_ctx);
+	} else {
+		call_subchannel_handler(primary, ch);
 	}
 }
 

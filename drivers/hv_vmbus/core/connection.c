@@ -310,6 +310,7 @@ void lis_vmbus_run_offers(struct lis_vmbus *vmbus)
 	u32 type;
 
 	lis_mutex_lock(&vmbus->offers_mutex);
+	LIS_WRITE_ONCE(vmbus->offers_task, lis_current_task());
 	while ((m = pop(vmbus, &vmbus->offq_head, &vmbus->offq_tail))) {
 		type = lis_get_le32(m->data);
 		switch (type) {
@@ -326,6 +327,7 @@ void lis_vmbus_run_offers(struct lis_vmbus *vmbus)
 		}
 		lis_free(m);
 	}
+	LIS_WRITE_ONCE(vmbus->offers_task, NULL);
 	lis_mutex_unlock(&vmbus->offers_mutex);
 }
 
@@ -500,6 +502,7 @@ void lis_vmbus_unload_polled(struct lis_vmbus *vmbus)
 			}
 		}
 		lis_udelay(1000);
+		lis_touch_watchdog();
 	}
 }
 

@@ -106,6 +106,7 @@ struct lis_channel {
 
 	void (*sub_handler)(struct lis_channel *sub, void *ctx);
 	void *sub_ctx;
+	unsigned int sub_busy;		/* handler calls in progress (cb_lock) */
 	void (*rescind_handler)(struct lis_channel *ch, void *ctx);
 	void *rescind_ctx;
 
@@ -184,6 +185,7 @@ struct lis_vmbus {
 	/* offers and rescinds, in arrival order, for the offer context */
 	struct lis_msg *offq_head, *offq_tail;
 	lis_mutex_t offers_mutex;	/* serializes lis_vmbus_run_offers */
+	const void *offers_task;	/* who runs it now, NULL when nobody */
 
 	u32 next_gpadl;
 	lis_spinlock_t gpadl_lock;

@@ -23,6 +23,7 @@
 #include <linux/printk.h>
 #include <linux/ratelimit.h>
 #include <linux/sched.h>
+#include <linux/nmi.h>
 
 #define lis_zalloc(size)		kzalloc(size, GFP_KERNEL)
 #define lis_zalloc_atomic(size)		kzalloc(size, GFP_ATOMIC)
@@ -51,6 +52,10 @@ static inline u64 lis_time_ms(void)
 #define lis_msleep(ms)			msleep(ms)
 #define lis_udelay(us)			udelay(us)
 #define lis_cond_resched()		cond_resched()
+/* a long busy wait (crash path) is not a lockup */
+#define lis_touch_watchdog()		touch_nmi_watchdog()
+/* an identity for the running thread of execution */
+#define lis_current_task()		((const void *)current)
 
 #define lis_err(fmt, ...)		pr_err(fmt, ##__VA_ARGS__)
 #define lis_warn(fmt, ...)		pr_warn(fmt, ##__VA_ARGS__)
@@ -86,6 +91,8 @@ u64 lis_time_ms(void);
 void lis_msleep(unsigned int ms);
 void lis_udelay(unsigned int us);
 #define lis_cond_resched()		do { } while (0)
+#define lis_touch_watchdog()		do { } while (0)
+#define lis_current_task()		((const void *)(uintptr_t)pthread_self())
 
 void lis_log(int level, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 #define LIS_LOG_ERR	3

@@ -170,7 +170,8 @@ void lis_channel_close(struct lis_channel *ch);
 unsigned int lis_channel_target_cpu(const struct lis_channel *ch);
 int lis_channel_set_target_cpu(struct lis_channel *ch, unsigned int cpu);
 
-/* sub-channels of a primary: called in process context for each offer */
+/* sub-channels of a primary: called in process context for each offer;
+ * setting NULL returns once no handler call is in progress */
 void lis_channel_set_subchannel_handler(struct lis_channel *primary,
 		void (*fn)(struct lis_channel *sub, void *ctx), void *ctx);
 /* a rescinded sub-channel (primaries are rescinded through the env) */
