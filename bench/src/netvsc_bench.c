@@ -445,40 +445,25 @@ static const struct lis_net_ops b_ops = {
 /* ---- the measurements (best of ROUNDS, ns per frame) ---- */
 
 static u8 frame[2048];
+static struct lis_net *net;
+static u64 copied;
 
-static double tx_ns(struct lis_net *n, u32 size, unsigned long count)
+/* BATCH frames of `size` bytes out: sends, the host answers, completions */
+static void tx_batch(u32 size)
 {
 	struct lis_net_seg seg = { frame, (u64)(uintptr_t)frame, size };
 	struct lis_net_tx tx = { .segs = &seg, .nsegs = 1, .len = size };
-	double best = 1e9, t;
-	unsigned long i;
-	unsigned int k, r;
+	unsigned int k;
 
-	for (r = 0; r < ROUNDS; r++) {
-		u64 done0 = tx_done;
-
-		t = now();
-		for (i = 0; i < count; i += BATCH) {
-			for (k = 0; k < BATCH; k++) {
-				frame[20] = (u8)k;
-				if (lis_net_send(n, 0, &tx)) {
-					fprintf(stderr, "netvsc_bench: send failed\n");
-					exit(1);
-				}
-			}
-			host_pump();
-			guest_event();
-		}
-		t = (now() - t) * 1e9 / (double)count;
-		if (tx_done - done0 != count) {
-			fprintf(stderr, "netvsc_bench: %llu of %lu sends completed\n",
-				(unsigned long long)(tx_done - done0), count);
+	for (k = 0; k < BATCH; k++) {
+		frame[20] = (u8)k;
+		if (lis_net_send(net, 0, &tx)) {
+			fprintf(stderr, "netvsc_bench: send failed\n");
 			exit(1);
 		}
-		if (t < best)
-			best = t;
 	}
-	return best;
+	host_pump();
+	guest_event();
 }
 
 /* an RNDIS PACKET with a hash PPI, as a host with RSS sends them */
@@ -502,58 +487,60 @@ static u32 host_frame_at(u32 off, u32 size)
 	return len;
 }
 
-static double rx_ns(u32 size, unsigned long count)
+/* BATCH frames in: one transfer-page packet, parsed, completed */
+static void rx_batch(u32 size)
 {
 	u32 ranges[2 * BATCH];
-	double best = 1e9, t;
-	unsigned long i;
-	unsigned int k, r;
+	unsigned int k;
 
-	for (r = 0; r < ROUNDS; r++) {
-		u64 rx0 = rx_frames;
-
-		t = now();
-		for (i = 0; i < count; i += BATCH) {
-			for (k = 0; k < BATCH; k++) {
-				ranges[2 * k] = k * SUBALLOC;
-				ranges[2 * k + 1] = host_frame_at(k * SUBALLOC, size);
-			}
-			host_xfer(ranges, BATCH);
-			guest_event();
-			host_pump();
-		}
-		t = (now() - t) * 1e9 / (double)count;
-		if (rx_frames - rx0 != count) {
-			fprintf(stderr, "netvsc_bench: %llu of %lu frames received\n",
-				(unsigned long long)(rx_frames - rx0), count);
-			exit(1);
-		}
-		if (t < best)
-			best = t;
+	for (k = 0; k < BATCH; k++) {
+		ranges[2 * k] = k * SUBALLOC;
+		ranges[2 * k + 1] = host_frame_at(k * SUBALLOC, size);
 	}
-	return best;
+	host_xfer(ranges, BATCH);
+	guest_event();
+	host_pump();
 }
 
-static double memcpy_ns(u32 size, unsigned long count)
+/* the baseline: BATCH frames copied into a buffer and out again */
+static void memcpy_batch(u32 size)
 {
 	static u8 buf[BATCH * SUBALLOC];
+	unsigned int k;
+
+	for (k = 0; k < BATCH; k++) {
+		u8 *slot = buf + k * SUBALLOC;
+
+		frame[20] = (u8)k;
+		memcpy(slot, frame, size);
+		__asm__ volatile("" ::: "memory");
+		memcpy(sinkbuf, slot, size);
+		__asm__ volatile("" ::: "memory");
+		sink += sinkbuf[size - 1];
+		copied++;
+	}
+}
+
+/* best of ROUNDS of `count` frames in batches; *done must count them all */
+static double best_ns(void (*batch)(u32 size), const u64 *done, u32 size, unsigned long count,
+		      const char *what)
+{
 	double best = 1e9, t;
 	unsigned long i;
 	unsigned int r;
+	u64 done0;
 
 	for (r = 0; r < ROUNDS; r++) {
+		done0 = *done;
 		t = now();
-		for (i = 0; i < count; i++) {
-			u8 *slot = buf + (i % BATCH) * SUBALLOC;
-
-			frame[20] = (u8)i;
-			memcpy(slot, frame, size);
-			__asm__ volatile("" ::: "memory");
-			memcpy(sinkbuf, slot, size);
-			__asm__ volatile("" ::: "memory");
-			sink += sinkbuf[size - 1];
-		}
+		for (i = 0; i < count; i += BATCH)
+			batch(size);
 		t = (now() - t) * 1e9 / (double)count;
+		if (*done - done0 != count) {
+			fprintf(stderr, "netvsc_bench: %s: %llu of %lu frames\n", what,
+				(unsigned long long)(*done - done0), count);
+			exit(1);
+		}
 		if (t < best)
 			best = t;
 	}
@@ -564,7 +551,6 @@ int main(void)
 {
 	static const u32 sizes[] = { 64, 1500 };
 	struct lis_net_config cfg;
-	struct lis_net *n = NULL;
 	unsigned long count = 640000;
 	unsigned int i;
 	int ret;
@@ -577,7 +563,7 @@ int main(void)
 	cfg.send_buf_bytes = 1u << 20;
 	cfg.max_queues = 1;
 	cfg.timeout_ms = 1000;
-	ret = lis_net_create(&chan, &cfg, &n);
+	ret = lis_net_create(&chan, &cfg, &net);
 	if (ret) {
 		fprintf(stderr, "netvsc_bench: bring-up failed (%d)\n", ret);
 		return 1;
@@ -588,8 +574,9 @@ int main(void)
 	printf("netvsc: the core's data path in one thread, %d-frame batches, best of %d\n",
 	       BATCH, ROUNDS);
 	for (i = 0; i < sizeof(sizes) / sizeof(sizes[0]); i++) {
-		double base = memcpy_ns(sizes[i], count);
-		double tx = tx_ns(n, sizes[i], count), rx = rx_ns(sizes[i], count);
+		double base = best_ns(memcpy_batch, &copied, sizes[i], count, "memcpy");
+		double tx = best_ns(tx_batch, &tx_done, sizes[i], count, "transmit");
+		double rx = best_ns(rx_batch, &rx_frames, sizes[i], count, "receive");
 
 		printf("  %4u-byte frames: memcpy baseline (in and out) %6.1f ns/frame\n",
 		       sizes[i], base);
@@ -601,11 +588,11 @@ int main(void)
 	printf("  (host saw %llu frames, %llu bytes; checksum %llu)\n",
 	       (unsigned long long)host_frames, (unsigned long long)host_bytes,
 	       (unsigned long long)sink);
-	if (lis_net_protocol_errors(n)) {
+	if (lis_net_protocol_errors(net)) {
 		fprintf(stderr, "netvsc_bench: the core rejected host input\n");
 		return 1;
 	}
-	lis_net_destroy(n);
+	lis_net_destroy(net);
 	lis_net_release(&chan);
 	free(fake_vmbus);
 	return 0;

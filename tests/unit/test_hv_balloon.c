@@ -13,19 +13,11 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <stddef.h>
-#include "port_user.h"
-#include "env_hostsim.h"
+#include "tdev.h"
 #include "lis_test.h"
 #include "../../drivers/hv_balloon/core/dm_core.h"
 
 #define DM_CLASS	"{525074dc-8985-46e2-8057-a307dc18a502}"
-
-static void put16(u8 *p, u16 v) { p[0] = v; p[1] = v >> 8; }
-static void put32(u8 *p, u32 v) { put16(p, v); put16(p + 2, v >> 16); }
-static void put64(u8 *p, u64 v) { put32(p, v); put32(p + 4, v >> 32); }
-static u16 get16(const u8 *p) { return p[0] | p[1] << 8; }
-static u32 get32(const u8 *p) { return get16(p) | (u32)get16(p + 2) << 16; }
-static u64 get64(const u8 *p) { return get32(p) | (u64)get32(p + 4) << 32; }
 
 /* ---- the host ---- */
 
@@ -227,16 +219,10 @@ static void t_remove(struct tenv *env, struct lis_channel *ch)
 		lis_dm_destroy(dm);
 }
 
-static bool probed(struct tenv *env, void *arg)
-{
-	return __atomic_load_n(&G.probed, __ATOMIC_SEQ_CST);
-}
-
 static bool setup_ex(u32 accept, u64 block, bool refuse_caps)
 {
-	struct tenv_config ecfg = { 0 };
-	struct tdriver drv;
-	struct hs_offer off;
+	struct tdev d = { .cls = DM_CLASS, .host_ops = &host_ops,
+			  .probe = t_probe, .remove = t_remove };
 
 	memset(&G, 0, sizeof(G));
 	G.block = block;
@@ -248,23 +234,9 @@ static bool setup_ex(u32 accept, u64 block, bool refuse_caps)
 	H.accept = accept;
 	H.refuse_caps = refuse_caps;
 	pthread_mutex_unlock(&H.lock);
-	ecfg.nr_cpus = 2;
-	G.env = tenv_create(&ecfg);
-	if (!G.env)
-		return false;
-	memset(&drv, 0, sizeof(drv));
-	tguid(DM_CLASS, drv.class_id.b);
-	drv.probe = t_probe;
-	drv.remove = t_remove;
-	tenv_add_driver(G.env, &drv);
-	memset(&off, 0, sizeof(off));
-	tguid(DM_CLASS, off.class_guid);
-	off.instance_guid[0] = 1;
-	if (!hs_device_add(tenv_host(G.env), &off, &host_ops, NULL))
-		return false;
-	if (tenv_boot(G.env))
-		return false;
-	return tenv_wait(G.env, probed, NULL, 10000);
+	d.offer.instance_guid[0] = 1;
+	G.env = tdev_boot(&d, &G.probed);
+	return G.env != NULL;
 }
 
 static bool setup(u32 accept, u64 block)
@@ -278,7 +250,8 @@ static void teardown(void)
 
 	if (dm)
 		lis_dm_destroy(dm);
-	tenv_destroy(G.env);
+	if (G.env)
+		tenv_destroy(G.env);
 	G.env = NULL;
 }
 

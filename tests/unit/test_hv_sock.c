@@ -8,13 +8,9 @@
  */
 #include <stdio.h>
 #include <stdlib.h>
-#include "port_user.h"
-#include "env_hostsim.h"
+#include "tdev.h"
 #include "lis_test.h"
 #include "../../drivers/hv_sock/core/hvs_core.h"
-
-static void put32(u8 *p, u32 v) { p[0] = v; p[1] = v >> 8; p[2] = v >> 16; p[3] = v >> 24; }
-static u32 get32(const u8 *p) { return p[0] | p[1] << 8 | p[2] << 16 | (u32)p[3] << 24; }
 
 struct shost {
 	pthread_mutex_t lock;
@@ -122,17 +118,12 @@ static void t_remove(struct tenv *env, struct lis_channel *ch)
 		lis_hvs_close(h);
 }
 
-static bool probed(struct tenv *env, void *arg)
-{
-	return __atomic_load_n(&G.probed, __ATOMIC_SEQ_CST);
-}
-
+/* the service is vsock port 5000, the host's endpoint port 0x80000001 */
 static bool setup(bool from_host)
 {
-	struct tenv_config ecfg = { 0 };
-	struct lis_guid svc, ep;
-	struct tdriver drv;
-	struct hs_offer off;
+	struct tdev d = { .cls = "{00001388-facb-11e6-bd58-64006a7986d3}", .host_ops = &host_ops,
+			  .probe = t_probe, .remove = t_remove };
+	struct lis_guid ep;
 
 	memset(&G, 0, sizeof(G));
 	pthread_mutex_lock(&H.lock);
@@ -140,29 +131,13 @@ static bool setup(bool from_host)
 	H.stall = false;
 	H.packets = H.fins = H.bad = H.max_packet = H.got_len = 0;
 	pthread_mutex_unlock(&H.lock);
-	ecfg.nr_cpus = 2;
-	G.env = tenv_create(&ecfg);
-	if (!G.env)
-		return false;
-	lis_hvs_port_to_guid(5000, &svc);
 	lis_hvs_port_to_guid(0x80000001u, &ep);
-	memset(&drv, 0, sizeof(drv));
-	drv.class_id = svc;
-	drv.probe = t_probe;
-	drv.remove = t_remove;
-	tenv_add_driver(G.env, &drv);
-	memset(&off, 0, sizeof(off));
-	memcpy(off.class_guid, svc.b, 16);
-	memcpy(off.instance_guid, ep.b, 16);
-	off.flags = 0x2000 | 0x0010;		/* TLNPI provider, named pipe */
-	put32(off.user_defined, 1);		/* PipeMode: message */
-	off.user_defined[4] = from_host;
-	if (!hs_device_add(tenv_host(G.env), &off, &host_ops, NULL))
-		return false;
-	if (tenv_boot(G.env))
-		return false;
-	return tenv_wait(G.env, probed, NULL, 10000) &&
-	       (G.open_ret || tenv_wait(G.env, host_open, NULL, 5000));
+	memcpy(d.offer.instance_guid, ep.b, 16);
+	d.offer.flags = 0x2000 | 0x0010;	/* TLNPI provider, named pipe */
+	put32(d.offer.user_defined, 1);		/* PipeMode: message */
+	d.offer.user_defined[4] = from_host;
+	G.env = tdev_boot(&d, &G.probed);
+	return G.env && (G.open_ret || tenv_wait(G.env, host_open, NULL, 5000));
 }
 
 static void teardown(void)
@@ -171,7 +146,8 @@ static void teardown(void)
 
 	if (h)
 		lis_hvs_close(h);
-	tenv_destroy(G.env);
+	if (G.env)
+		tenv_destroy(G.env);
 	G.env = NULL;
 }
 

@@ -11,17 +11,11 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <stddef.h>
-#include "port_user.h"
-#include "env_hostsim.h"
+#include "tdev.h"
 #include "lis_test.h"
 #include "../../drivers/hyperv_fb/core/svid_core.h"
 
 #define SVID_CLASS	"{da0a7802-e377-4aac-8e77-0558eb1073f8}"
-
-static void put16(u8 *p, u16 v) { p[0] = v; p[1] = v >> 8; }
-static void put32(u8 *p, u32 v) { put16(p, v); put16(p + 2, v >> 16); }
-static u32 get32(const u8 *p) { return p[0] | p[1] << 8 | p[2] << 16 | (u32)p[3] << 24; }
-static u64 get64(const u8 *p) { return get32(p) | (u64)get32(p + 4) << 32; }
 
 struct vhost {
 	pthread_mutex_t lock;
@@ -157,16 +151,10 @@ static void t_remove(struct tenv *env, struct lis_channel *ch)
 		lis_svid_destroy(v);
 }
 
-static bool probed(struct tenv *env, void *arg)
-{
-	return __atomic_load_n(&G.probed, __ATOMIC_SEQ_CST);
-}
-
 static bool setup(u32 accept)
 {
-	struct tenv_config ecfg = { 0 };
-	struct tdriver drv;
-	struct hs_offer off;
+	struct tdev d = { .cls = SVID_CLASS, .host_ops = &host_ops,
+			  .probe = t_probe, .remove = t_remove };
 
 	memset(&G, 0, sizeof(G));
 	pthread_mutex_lock(&H.lock);
@@ -174,24 +162,10 @@ static bool setup(u32 accept)
 	       sizeof(H) - offsetof(struct vhost, accept));
 	H.accept = accept;
 	pthread_mutex_unlock(&H.lock);
-	ecfg.nr_cpus = 2;
-	G.env = tenv_create(&ecfg);
-	if (!G.env)
-		return false;
-	memset(&drv, 0, sizeof(drv));
-	tguid(SVID_CLASS, drv.class_id.b);
-	drv.probe = t_probe;
-	drv.remove = t_remove;
-	tenv_add_driver(G.env, &drv);
-	memset(&off, 0, sizeof(off));
-	tguid(SVID_CLASS, off.class_guid);
-	off.mmio_megabytes = 8;
-	off.flags = 0x0010;
-	if (!hs_device_add(tenv_host(G.env), &off, &host_ops, NULL))
-		return false;
-	if (tenv_boot(G.env))
-		return false;
-	return tenv_wait(G.env, probed, NULL, 10000);
+	d.offer.mmio_megabytes = 8;
+	d.offer.flags = 0x0010;
+	G.env = tdev_boot(&d, &G.probed);
+	return G.env != NULL;
 }
 
 static void teardown(void)
@@ -200,7 +174,8 @@ static void teardown(void)
 
 	if (v)
 		lis_svid_destroy(v);
-	tenv_destroy(G.env);
+	if (G.env)
+		tenv_destroy(G.env);
 	G.env = NULL;
 }
 

@@ -1357,54 +1357,21 @@ static struct lis_net_stats rx_fault(enum hs_netvsp_fault_kind kind)
 	return st;
 }
 
-LIS_TEST(range_past_the_receive_buffer_is_dropped)
-{
-	struct lis_net_stats st = rx_fault(HS_NV_RX_RANGE_OUT_OF_BUFFER);
+/* one behaviour each: the fault, and the counter it must move by one */
+#define RX_FAULT_TEST(name, kind, counter)				\
+	LIS_TEST(name)							\
+	{								\
+		EXPECT_EQ(rx_fault(kind).counter, 1);			\
+	}
 
-	EXPECT_EQ(st.rx_bad_xfer, 1);
-}
-
-LIS_TEST(range_count_beyond_the_ranges_present_is_dropped)
-{
-	struct lis_net_stats st = rx_fault(HS_NV_RX_RANGE_COUNT);
-
-	EXPECT_EQ(st.rx_bad_xfer, 1);
-}
-
-LIS_TEST(transfer_page_set_other_than_the_receive_buffer_is_dropped)
-{
-	struct lis_net_stats st = rx_fault(HS_NV_RX_BAD_SET_ID);
-
-	EXPECT_EQ(st.rx_bad_xfer, 1);
-}
-
-LIS_TEST(rndis_length_past_the_range_is_dropped)
-{
-	struct lis_net_stats st = rx_fault(HS_NV_RX_RNDIS_LENGTH);
-
-	EXPECT_EQ(st.rx_bad_rndis, 1);
-}
-
-LIS_TEST(rndis_packet_shorter_than_its_header_is_dropped)
-{
-	struct lis_net_stats st = rx_fault(HS_NV_RX_RNDIS_SHORT);
-
-	EXPECT_EQ(st.rx_bad_rndis, 1);
-}
-
-LIS_TEST(frame_past_the_rndis_message_is_dropped)
-{
-	struct lis_net_stats st = rx_fault(HS_NV_RX_DATA_OFFSET);
-
-	EXPECT_EQ(st.rx_bad_rndis, 1);
-}
-
-LIS_TEST(per_packet_info_past_the_message_is_dropped)
-{
-	struct lis_net_stats st = rx_fault(HS_NV_RX_PPI);
-
-	EXPECT_EQ(st.rx_bad_rndis, 1);
-}
+RX_FAULT_TEST(range_past_the_receive_buffer_is_dropped, HS_NV_RX_RANGE_OUT_OF_BUFFER, rx_bad_xfer)
+RX_FAULT_TEST(range_count_beyond_the_ranges_present_is_dropped, HS_NV_RX_RANGE_COUNT, rx_bad_xfer)
+RX_FAULT_TEST(transfer_page_set_other_than_the_receive_buffer_is_dropped, HS_NV_RX_BAD_SET_ID,
+	      rx_bad_xfer)
+RX_FAULT_TEST(rndis_length_past_the_range_is_dropped, HS_NV_RX_RNDIS_LENGTH, rx_bad_rndis)
+RX_FAULT_TEST(rndis_packet_shorter_than_its_header_is_dropped, HS_NV_RX_RNDIS_SHORT, rx_bad_rndis)
+RX_FAULT_TEST(frame_past_the_rndis_message_is_dropped, HS_NV_RX_DATA_OFFSET, rx_bad_rndis)
+RX_FAULT_TEST(per_packet_info_past_the_message_is_dropped, HS_NV_RX_PPI, rx_bad_rndis)
 
 static void tx_fault(enum hs_netvsp_fault_kind kind, u64 value, u32 *ok, u32 *failed,
 		     u32 *pending, struct lis_net_stats *st)

@@ -14,23 +14,13 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <stddef.h>
-#include "port_user.h"
-#include "env_hostsim.h"
+#include "tdev.h"
 #include "lis_test.h"
 #include "../../drivers/pci-hyperv/core/vpci_core.h"
 
 #define VPCI_CLASS	"{44c4f61d-4444-4400-9d52-802e27ede19f}"
 #define MSG(n)		(0x42490000u + (n))
 #define MAX_FUNCS	4
-
-/* ---- little-endian helpers (the host side's own) ---- */
-
-static void put16(u8 *p, u16 v) { p[0] = v; p[1] = v >> 8; }
-static void put32(u8 *p, u32 v) { put16(p, v); put16(p + 2, v >> 16); }
-static void put64(u8 *p, u64 v) { put32(p, v); put32(p + 4, v >> 32); }
-static u16 get16(const u8 *p) { return p[0] | p[1] << 8; }
-static u32 get32(const u8 *p) { return get16(p) | (u32)get16(p + 2) << 16; }
-static u64 get64(const u8 *p) { return get32(p) | (u64)get32(p + 4) << 32; }
 
 /* ---- the host ---- */
 
@@ -318,11 +308,6 @@ static void t_remove(struct tenv *env, struct lis_channel *ch)
 		lis_vpci_destroy(v, true);
 }
 
-static bool probed(struct tenv *env, void *arg)
-{
-	return __atomic_load_n(&G.probed, __ATOMIC_SEQ_CST);
-}
-
 /* an empty bus */
 static void host_reset(void)
 {
@@ -352,9 +337,8 @@ static void func_init(unsigned int i, u32 wslot, u16 device, u32 serial)
  * short: it answers the BAR question with a status only */
 static bool setup_ex(const u32 *accept, bool rel2, bool short_replies)
 {
-	struct tenv_config ecfg = { 0 };
-	struct tdriver drv;
-	struct hs_offer off;
+	struct tdev d = { .cls = VPCI_CLASS, .host_ops = &host_ops,
+			  .probe = t_probe, .remove = t_remove };
 	unsigned int i;
 
 	memset(&G, 0, sizeof(G));
@@ -368,26 +352,10 @@ static bool setup_ex(const u32 *accept, bool rel2, bool short_replies)
 	H.short_replies = short_replies;
 	H.slot_reg = ~0u;
 	pthread_mutex_unlock(&H.lock);
-
-	ecfg.nr_cpus = 2;
-	ecfg.timeout_ms = 2000;
-	G.env = tenv_create(&ecfg);
-	if (!G.env)
-		return false;
-	memset(&drv, 0, sizeof(drv));
-	tguid(VPCI_CLASS, drv.class_id.b);
-	drv.probe = t_probe;
-	drv.remove = t_remove;
-	tenv_add_driver(G.env, &drv);
-	memset(&off, 0, sizeof(off));
-	tguid(VPCI_CLASS, off.class_guid);
-	off.instance_guid[4] = 0x34;
-	off.instance_guid[5] = 0x12;
-	if (!hs_device_add(tenv_host(G.env), &off, &host_ops, NULL))
-		return false;
-	if (tenv_boot(G.env))
-		return false;
-	return tenv_wait(G.env, probed, NULL, 10000);
+	d.offer.instance_guid[4] = 0x34;
+	d.offer.instance_guid[5] = 0x12;
+	G.env = tdev_boot(&d, &G.probed);
+	return G.env != NULL;
 }
 
 static bool setup(const u32 *accept, bool rel2)
@@ -401,7 +369,8 @@ static void teardown(void)
 
 	if (v)
 		lis_vpci_destroy(v, true);
-	tenv_destroy(G.env);
+	if (G.env)
+		tenv_destroy(G.env);
 	G.env = NULL;
 }
 

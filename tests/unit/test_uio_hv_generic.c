@@ -9,8 +9,7 @@
  */
 #include <stdio.h>
 #include <stdlib.h>
-#include "port_user.h"
-#include "env_hostsim.h"
+#include "tdev.h"
 #include "lis_test.h"
 #include "../../drivers/uio_hv_generic/core/uio_core.h"
 
@@ -77,37 +76,18 @@ static void t_remove(struct tenv *env, struct lis_channel *ch)
 		lis_uio_destroy(u);
 }
 
-static bool probed(struct tenv *env, void *arg)
-{
-	return __atomic_load_n(&G.probed, __ATOMIC_SEQ_CST);
-}
-
 static bool setup(u32 buf_bytes)
 {
-	struct tenv_config ecfg = { 0 };
-	struct tdriver drv;
-	struct hs_offer off;
+	/* VMBus 4.0: an interrupt page too */
+	static const uint32_t v40[] = { 0x40000, 0 };
+	struct tdev d = { .cls = UIO_CLASS, .host_ops = &host_ops, .probe = t_probe,
+			  .remove = t_remove, .host_versions = v40 };
 
 	memset(&G, 0, sizeof(G));
 	G.buf_bytes = buf_bytes;
 	__atomic_store_n(&host_seen, 0, __ATOMIC_SEQ_CST);
-	ecfg.nr_cpus = 2;
-	ecfg.host_versions = (const uint32_t[]){ 0x40000, 0 };	/* < 5.0: an interrupt page */
-	G.env = tenv_create(&ecfg);
-	if (!G.env)
-		return false;
-	memset(&drv, 0, sizeof(drv));
-	tguid(UIO_CLASS, drv.class_id.b);
-	drv.probe = t_probe;
-	drv.remove = t_remove;
-	tenv_add_driver(G.env, &drv);
-	memset(&off, 0, sizeof(off));
-	tguid(UIO_CLASS, off.class_guid);
-	if (!hs_device_add(tenv_host(G.env), &off, &host_ops, NULL))
-		return false;
-	if (tenv_boot(G.env))
-		return false;
-	return tenv_wait(G.env, probed, NULL, 10000);
+	G.env = tdev_boot(&d, &G.probed);
+	return G.env != NULL;
 }
 
 static void teardown(void)
@@ -116,7 +96,8 @@ static void teardown(void)
 
 	if (u)
 		lis_uio_destroy(u);
-	tenv_destroy(G.env);
+	if (G.env)
+		tenv_destroy(G.env);
 	G.env = NULL;
 }
 
