@@ -165,9 +165,11 @@ if [ -n "${SV_DEV-}" ]; then
 	[ "$VM_RC" = 0 ] || { guest_fail; why="could not start reading the disk"; }
 	[ -z "$why" ] && { r=$(vm_ctl storvsp-rescind sv0) || why="hostsim-vm storvsp-rescind: $r"; }
 	[ -z "$why" ] && { wait_dev "$SV_INST" absent || why="the controller is still on the vmbus after 15 s"; }
-	[ -z "$why" ] && { vm_run 30 "! [ -e /sys/block/$SV_DEV/device ] && ! ls -d /sys/class/scsi_host/*/device/../$SV_INST >/dev/null 2>&1" ||
+	# the bus link goes before the driver's remove has run (device_del):
+	# wait for the SCSI side, well inside the 30 s command timeout
+	[ -z "$why" ] && { vm_run 30 "d=$SV_DEV; s=$SV_INST; "'i=0; while [ -e /sys/block/$d/device ] || ls -d /sys/class/scsi_host/*/device/../$s >/dev/null 2>&1; do i=$((i + 1)); [ $i -gt 100 ] && exit 1; sleep 0.1; done' ||
 		true; }
-	[ -z "$why" ] && [ "$VM_RC" != 0 ] && why="/dev/$SV_DEV still has a SCSI device"
+	[ -z "$why" ] && [ "$VM_RC" != 0 ] && why="/dev/$SV_DEV still has a SCSI device 10 s after the controller left the vmbus"
 	[ -z "$why" ] && { vm_wait "relids_released>=$((rel0 + VM_SMP))" 10000 >/dev/null ||
 		why="hostsim saw $(( $(vm_state relids_released) - rel0 )) RELID_RELEASED, want $VM_SMP (primary and sub-channels)"; }
 else
