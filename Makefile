@@ -2,8 +2,8 @@
 #
 # LIS — Linux Integration Services for Hyper-V and Azure guests.
 #
-#   make            deps, then modules for every kernel tree (and, as they
-#                   land, packages and the ISO)
+#   make            deps, then the modules for every kernel tree, the packages
+#                   and the ISO (out/LinuxIC-<version>.iso)
 #   make deps       install build and test dependencies (apt-get / dnf / yum)
 #   make modules    build every module for every tree in KDIRS (default: all
 #                   trees under /lib/modules/*/build and /usr/src/kernels/*),
@@ -30,8 +30,10 @@ endif
 
 .PHONY: all deps modules rpm iso check vm-check bench clean
 
+# the main artifact: modules for every kernel tree, the packages and the ISO
 all: deps
 	$(MAKE) -C $(TOP) modules
+	$(MAKE) -C $(TOP) iso
 
 deps:
 	@$(TOP)/scripts/deps.sh
