@@ -891,4 +891,117 @@ struct hs_balloon_stats {
 };
 void hs_balloon_stats(struct hs_balloon *b, struct hs_balloon_stats *st);
 
+/* ---- hv_sock: the host's socket endpoint (vsock over VMBus) -----------------
+ *
+ * One per host.  Ports are vsock ports; a port's service id is the GUID
+ * {PPPPPPPP-facb-11e6-bd58-64006a7986d3} with Data1 = the port.
+ *  - The guest connects with TL_CONNECT_REQUEST {guest endpoint, host
+ *    service}.  When the test listens on the service's port, the host
+ *    offers a pipe-mode channel (ChannelFlags TLNPI provider | named pipe,
+ *    class = the service, instance = the guest's endpoint, user-defined
+ *    byte 4 = 0); the connection is established when the guest opens it.
+ *    Otherwise the request is refused (TL_CONNECT_RESULT from VMBus 4.1).
+ *  - The host connects with hs_vsock_connect: class = the guest port's
+ *    service id, instance = the host's endpoint, user-defined byte 4 = 1.
+ * Bytes travel in in-band packets {pipe header: type u32 = 1, size u32 =
+ * bytes that follow}; a packet of size 0 shuts the sender's side down.  The
+ * host sends at most `mtu` bytes per packet and stops reading the ring
+ * while `rx_cap` bytes wait for the test (the ring is the flow control).
+ * When the guest closes the channel the host rescinds it.  Every guest
+ * packet is checked (in-band, pipe type 1, size within the packet and its
+ * padding under 8 bytes, nothing after its shutdown); a bad one is a
+ * protocol error and the connection reads no further.  Connections stay
+ * valid until hs_destroy(). */
+struct hs_vsock;
+struct hs_vsock_conn;
+
+struct hs_vsock_config {
+	uint32_t mtu;			/* bytes per host packet at most; 0: 16384 */
+	uint32_t rx_cap;		/* bytes buffered for the test; 0: 1 MiB */
+	uint32_t pipe_mode;		/* the offer's PipeMode (0 byte, 4 message) */
+	bool monitored;
+};
+struct hs_vsock *hs_vsock_add(struct hs_host *h, const struct hs_vsock_config *cfg);
+/* the service id of a vsock port (wire order) */
+void hs_vsock_service_id(uint32_t port, uint8_t guid[16]);
+/* accept guest connections to host port `port` (at most 64 ports): 0 or -ENOSPC */
+int hs_vsock_listen(struct hs_vsock *v, uint32_t port);
+/* the oldest not yet accepted guest connection to `port` whose channel is
+ * open; NULL after timeout_ms */
+struct hs_vsock_conn *hs_vsock_accept(struct hs_vsock *v, uint32_t port, unsigned int timeout_ms);
+/* connect to the guest's `guest_port` from host port `host_port`: NULL when
+ * the guest did not open the channel within timeout_ms (then rescinded) */
+struct hs_vsock_conn *hs_vsock_connect(struct hs_vsock *v, uint32_t guest_port,
+				       uint32_t host_port, unsigned int timeout_ms);
+/* queue bytes for the guest (split into packets; sent as the ring allows):
+ * 0, -ENOTCONN (closed), -EPIPE (after hs_vsock_shutdown) */
+int hs_vsock_send(struct hs_vsock_conn *c, const void *data, uint32_t len);
+/* bytes the guest sent: > 0 bytes copied, 0 end of stream (the guest shut
+ * down and all was read), -ETIMEDOUT, -ENOTCONN (closed, nothing left) */
+int hs_vsock_recv(struct hs_vsock_conn *c, void *buf, uint32_t cap, unsigned int timeout_ms);
+/* the host's shutdown packet (once; queued after the data) */
+int hs_vsock_shutdown(struct hs_vsock_conn *c);
+/* shutdown if not yet, then rescind the channel */
+int hs_vsock_close(struct hs_vsock_conn *c);
+/* wait until the guest closed the channel (or it was rescinded): 0 or -ETIMEDOUT */
+int hs_vsock_wait_closed(struct hs_vsock_conn *c, unsigned int timeout_ms);
+/* everything queued reached the guest's ring: 0 or -ETIMEDOUT */
+int hs_vsock_wait_sent(struct hs_vsock_conn *c, unsigned int timeout_ms);
+
+struct hs_vsock_conn_stats {
+	uint32_t guest_port, host_port;
+	bool from_host;			/* hs_vsock_connect made it */
+	bool open, closed;		/* the guest opened / closed the channel */
+	bool guest_shutdown, host_shutdown;
+	uint64_t rx_bytes, rx_packets;	/* from the guest */
+	uint64_t tx_bytes, tx_packets;	/* to the guest (still queued included) */
+	uint32_t max_rx_packet;		/* largest guest payload */
+	uint8_t rx_sha256[32];		/* of every byte received so far */
+	uint8_t tx_sha256[32];		/* of every byte handed to hs_vsock_send */
+	uint64_t protocol_errors;
+};
+void hs_vsock_conn_stats(struct hs_vsock_conn *c, struct hs_vsock_conn_stats *st);
+
+struct hs_vsock_stats {
+	uint64_t connect_requests;	/* TL_CONNECT_REQUESTs seen */
+	uint64_t refused;		/* nothing listening */
+	uint64_t connections;		/* channels offered (either way) */
+	uint64_t protocol_errors;
+};
+void hs_vsock_stats(struct hs_vsock *v, struct hs_vsock_stats *st);
+
+/* ---- a generic device for userspace drivers (uio_hv_generic) ----------------
+ *
+ * Any class; one channel.  Every in-band packet the guest writes is
+ * answered with an in-band packet of the same transaction id whose payload
+ * is the guest's with every byte XORed with `xor` (so an answer cannot be
+ * the guest's own packet read back).  Other packet types are protocol
+ * errors.  The test can also send packets of its own. */
+struct hs_echo;
+
+struct hs_echo_config {
+	uint8_t class_guid[16];		/* wire order */
+	uint8_t instance_guid[16];	/* zero: made up */
+	uint8_t xor;
+	bool monitored;
+};
+struct hs_echo *hs_echo_add(struct hs_host *h, const struct hs_echo_config *cfg);
+struct hs_device *hs_echo_device(struct hs_echo *e);
+/* an in-band packet to the guest: 0, -ENOTCONN, -EAGAIN (ring full) */
+int hs_echo_send(struct hs_echo *e, uint64_t trans_id, const void *data, uint32_t len);
+/* wait until the guest opened the channel: 0 or -ETIMEDOUT */
+int hs_echo_wait_open(struct hs_echo *e, unsigned int timeout_ms);
+
+struct hs_echo_stats {
+	bool open;
+	uint32_t opens;
+	uint64_t packets_in, bytes_in, packets_out;
+	uint64_t echo_full;		/* answers dropped: the guest's ring was full */
+	uint64_t last_trans_id;
+	uint32_t last_len;		/* the last guest payload ... */
+	uint8_t last[256];		/* ... its first 256 bytes */
+	uint64_t protocol_errors;
+};
+void hs_echo_stats(struct hs_echo *e, struct hs_echo_stats *st);
+
 #endif /* HOSTSIM_H */

@@ -55,8 +55,9 @@ struct hs_channel *hs_channel_new(struct hs_device *dev, uint16_t subidx)
 	return ch;
 }
 
-struct hs_device *hs_device_add(struct hs_host *h, const struct hs_offer *offer,
-				const struct hs_device_ops *ops, void *priv)
+/* h->lock held (also from a channel-message handler: hv_sock's connect) */
+struct hs_device *hs_device_add_locked(struct hs_host *h, const struct hs_offer *offer,
+				       const struct hs_device_ops *ops, void *priv)
 {
 	struct hs_device *dev = hs_zalloc(sizeof(*dev));
 
@@ -64,15 +65,23 @@ struct hs_device *hs_device_add(struct hs_host *h, const struct hs_offer *offer,
 	dev->offer = *offer;
 	dev->ops = ops;
 	dev->priv = priv;
-	hs_lock(h);
 	if (!hs_channel_new(dev, 0)) {
-		hs_unlock(h);
 		free(dev);
 		return NULL;
 	}
 	dev->next = h->devices;
 	h->devices = dev;
 	hs_wake_locked(&h->vmbus);
+	return dev;
+}
+
+struct hs_device *hs_device_add(struct hs_host *h, const struct hs_offer *offer,
+				const struct hs_device_ops *ops, void *priv)
+{
+	struct hs_device *dev;
+
+	hs_lock(h);
+	dev = hs_device_add_locked(h, offer, ops, priv);
 	hs_unlock(h);
 	return dev;
 }

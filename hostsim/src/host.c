@@ -385,6 +385,8 @@ void hs_destroy(struct hs_host *h)
 	for (d = h->devices; d; d = d->next)
 		if (d->ops && d->ops->release)
 			d->ops->release(d);
+	if (h->tl_release)
+		h->tl_release(h->tl_ctx);
 	hs_gpadl_drop_all(h);
 	for (ch = h->channels; ch; ch = nch) {
 		nch = ch->next_all;

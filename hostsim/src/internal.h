@@ -192,6 +192,11 @@ struct hs_host {
 	atomic_bool host_signals;	/* some channel has host_signal set */
 	atomic_bool guest_signals;	/* some channel has guest_signal/recheck set */
 	atomic_uint nblocked;		/* channels whose host send waits for space */
+	/* hv_sock endpoint (vsock.c): decides a TL_CONNECT_REQUEST with
+	 * h->lock held; true when it offered the connection's channel */
+	bool (*tl_connect)(void *ctx, const uint8_t endpoint[16], const uint8_t service[16]);
+	void *tl_ctx;
+	void (*tl_release)(void *ctx);	/* hs_destroy(), after the devices' */
 
 	/* counters the data path updates without h->lock */
 	atomic_uint_least32_t protocol_errors;
@@ -267,5 +272,7 @@ void hs_ring_store(uint8_t *ctl, uint32_t off, uint32_t v);
 void hs_process_host_signals(struct hs_host *h);
 void hs_process_guest_signals(struct hs_host *h);
 struct hs_channel *hs_channel_new(struct hs_device *dev, uint16_t subidx);
+struct hs_device *hs_device_add_locked(struct hs_host *h, const struct hs_offer *offer,
+				       const struct hs_device_ops *ops, void *priv);
 
 #endif /* HS_INTERNAL_H */

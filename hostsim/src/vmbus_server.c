@@ -520,11 +520,15 @@ static void modify_channel(struct hs_host *h, const struct hs_msg *m)
 			       status, 0);
 }
 
-/* hv_sock is not offered by hostsim: every connect request is refused */
+/* hv_sock: the endpoint model (vsock.c) offers the connection's channel;
+ * without one, or when nothing listens on the service, the request is
+ * refused (TL_CONNECT_RESULT exists from 4.1; older hosts stay silent) */
 static void tl_connect(struct hs_host *h, const struct hs_msg *m)
 {
 	uint8_t r[TL_RESULT_SIZE] = { 0 };
 
+	if (h->tl_connect && h->tl_connect(h->tl_ctx, m->data + 8, m->data + 24))
+		return;
 	if (h->st.version < VMBUS_V4_1)
 		return;
 	put32(r, CHMSG_TL_CONNECT_RESULT);

@@ -251,6 +251,8 @@ int main(int argc, char **argv)
 	input_tests(run);
 	suite = "balloon";
 	balloon_tests(run);
+	suite = "vsock";
+	vsock_tests(run);
 	if (!ran && !shards) {
 		fprintf(stderr, "hostsim-models: no check selected\n");
 		return 2;

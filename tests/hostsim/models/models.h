@@ -77,5 +77,6 @@ void netvsp_tests(void (*run)(const char *name, void (*fn)(struct guest *g)));
 void ic_tests(void (*run)(const char *name, void (*fn)(struct guest *g)));
 void input_tests(void (*run)(const char *name, void (*fn)(struct guest *g)));
 void balloon_tests(void (*run)(const char *name, void (*fn)(struct guest *g)));
+void vsock_tests(void (*run)(const char *name, void (*fn)(struct guest *g)));
 
 #endif /* HS_MODELS_TEST_H */
