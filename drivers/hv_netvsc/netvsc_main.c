@@ -111,6 +111,12 @@ const struct lis_net_ops netvsc_core_ops = {
 
 /* ---- work ---- */
 
+/* the queues the core has open with RSS over them, as many as we have */
+static u32 netvsc_queue_count(struct netvsc_priv *p, struct lis_net *core)
+{
+	return min_t(u32, lis_net_queues(core), p->max_queues);
+}
+
 static void netvsc_queues_work(struct work_struct *w)
 {
 	struct netvsc_priv *p = container_of(w, struct netvsc_priv, queues_work);
@@ -120,10 +126,12 @@ static void netvsc_queues_work(struct work_struct *w)
 	rtnl_lock();
 	core = netvsc_core_rtnl(p);
 	if (core && !p->removing) {
-		n = min_t(u32, lis_net_queues(core), p->max_queues);
-		netif_set_real_num_tx_queues(p->ndev, n);
-		netif_set_real_num_rx_queues(p->ndev, n);
-		netdev_info(p->ndev, "%u queues\n", n);
+		n = netvsc_queue_count(p, core);
+		if (n != p->ndev->real_num_tx_queues) {
+			netif_set_real_num_tx_queues(p->ndev, n);
+			netif_set_real_num_rx_queues(p->ndev, n);
+			netdev_info(p->ndev, "%u queues\n", n);
+		}
 	}
 	rtnl_unlock();
 }
@@ -180,9 +188,16 @@ int netvsc_attach(struct netvsc_priv *p)
 		netif_carrier_on(p->ndev);
 	else
 		netif_carrier_off(p->ndev);
-	/* sub-channels open later; queues_changed() raises the count */
-	netif_set_real_num_tx_queues(p->ndev, 1);
-	netif_set_real_num_rx_queues(p->ndev, 1);
+	/*
+	 * Sub-channels open in the offer context, during the create or after
+	 * it: RSS may be on already, and a queues_changed() that came before
+	 * p->core was set found no core.  The count the core has now, and the
+	 * work sets it again under RTNL in case it changes in between.
+	 */
+	netif_set_real_num_tx_queues(p->ndev, netvsc_queue_count(p, core));
+	netif_set_real_num_rx_queues(p->ndev, netvsc_queue_count(p, core));
+	if (!READ_ONCE(p->removing))
+		schedule_work(&p->queues_work);
 	return 0;
 }
 

@@ -89,8 +89,9 @@ void net_chan_event(struct lis_channel *ch, void *ctx)
 			/* more ranges than usual: read it into a buffer of its size */
 			big = lis_zalloc_atomic(p.raw_len);
 			if (!big) {
-				lis_err("hv_netvsc: channel %u: no memory for a %u-byte packet\n",
-					lis_channel_relid(ch), p.raw_len);
+				/* the size is the host's: every interrupt may ask again */
+				lis_err_host("hv_netvsc: channel %u: no memory for a %u-byte packet\n",
+					     lis_channel_relid(ch), p.raw_len);
 				break;
 			}
 			ret = lis_channel_recv(ch, big, p.raw_len, &p);
