@@ -66,6 +66,8 @@ command -v qemu-system-x86_64 >/dev/null || { fail vm:boot "qemu-system-x86_64 i
 # the disc in the emulated IDE DVD drive (the storvsc checks read it)
 VM_DVD=$VM_DIR/dvd.img
 head -c $((4 * 1024 * 1024)) /dev/urandom > "$VM_DVD"
+# an emulated PCI NIC with the first synthetic NIC's MAC (the netvsc VF)
+VM_VF_MAC=00:15:5d:4c:00:0a
 
 # ---- boot ----
 if ! vm_host_start "dev-a,${CLASS[dev-a]},${INST[dev-a]}" "dev-b,${CLASS[dev-b]},${INST[dev-b]}"; then
@@ -268,6 +270,10 @@ say vm:reload "$why"
 # ---- hv_storvsc: a simulated SCSI disk, and the emulated DVD ----
 # shellcheck source=tests/vm/storvsc.sh
 . "$TOP/tests/vm/storvsc.sh"
+
+# ---- hv_netvsc: two simulated NICs, traffic, link, the VF ----
+# shellcheck source=tests/vm/netvsc.sh
+. "$TOP/tests/vm/netvsc.sh"
 
 # ---- the bridge's view: SynIC MSRs on their own CPU, nothing faulted ----
 vm_run 30 "cat $BR/lisvm_stats"

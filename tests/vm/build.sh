@@ -35,10 +35,11 @@ KDIR=/lib/modules/$KREL/build
 CACHE=$OUT/cache/kernel/$KREL
 VMLINUZ=$CACHE/vmlinuz
 HVER=$(dpkg-query -W -f='${Version}' "linux-headers-$KREL" 2>/dev/null || true)
-# the distribution's modules the storvsc checks load (disk, DVD, ext4), with
+# the distribution's modules the storvsc checks load (disk, DVD, ext4) and
+# the netvsc checks' VF (e1000) and VLANs (8021q), with
 # their dependencies, in load order in $KMODS/load-order
 KMODS=$CACHE/kmods
-KMODS_WANT="crc32c_generic crc64_rocksoft_generic sd_mod sr_mod ata_piix ext4"
+KMODS_WANT="crc32c_generic crc64_rocksoft_generic sd_mod sr_mod ata_piix ext4 e1000 8021q"
 if [ ! -s "$VMLINUZ" ] || [ "$(cat "$CACHE/version" 2>/dev/null)" != "$HVER" ] ||
    [ "$(cat "$KMODS/want" 2>/dev/null)" != "$KMODS_WANT" ]; then
 	say "fetching linux-image-$KREL ${HVER:-(any version)}"

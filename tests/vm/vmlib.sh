@@ -17,7 +17,9 @@
 # shellcheck disable=SC2034  # VM_RC and VM_OUT are for the caller
 # Inputs: OUT, VM_DIR (a short directory for sockets and fifos), and
 # out/vm/vm.env from tests/vm/build.sh.  VM_SMP and VM_MEM_MB may override
-# the machine size; VM_DVD names a disc image for the emulated IDE DVD drive.
+# the machine size; VM_DVD names a disc image for the emulated IDE DVD drive;
+# VM_VF_MAC gives the guest an e1000 with that MAC whose wire is a datagram
+# socket pair in VM_DIR (hostsim-vm's netvsp-vfport: the netvsc VF).
 VM_SMP=${VM_SMP:-2}
 VM_MEM_MB=${VM_MEM_MB:-512}
 VM_HOST=$OUT/vm/hostsim-vm
@@ -61,10 +63,12 @@ vm_append() {
 }
 
 vm_qemu_start() {
-	local stage=$1 bios=() kernel=$VMLINUZ dvd=()
+	local stage=$1 bios=() kernel=$VMLINUZ dvd=() vf=()
 	[ -r /usr/share/qemu/qboot.rom ] && bios=(-bios /usr/share/qemu/qboot.rom)
 	# VM_DVD: a disc in the board's emulated IDE controller (ata_piix)
 	[ -n "${VM_DVD-}" ] && dvd=(-drive "file=$VM_DVD,if=ide,index=2,media=cdrom,format=raw,readonly=on")
+	[ -n "${VM_VF_MAC-}" ] && vf=(-netdev "dgram,id=vf0,local.type=unix,local.path=$VM_DIR/vf-qemu.sock,remote.type=unix,remote.path=$VM_DIR/vf-host.sock"
+		-device "e1000,netdev=vf0,mac=$VM_VF_MAC")
 	# the uncompressed image boots through PVH: no decompression under TCG
 	[ -s "${VMLINUX-}" ] && kernel=$VMLINUX
 	rm -f "$VM_DIR/agent.in" "$VM_DIR/agent.out"
@@ -72,7 +76,7 @@ vm_qemu_start() {
 	# read-write opens: neither side blocks waiting for the other
 	exec {VM_AGENT_IN}<>"$VM_DIR/agent.in" {VM_AGENT_OUT}<>"$VM_DIR/agent.out"
 	qemu-system-x86_64 -nodefaults -machine pc,memory-backend=mem -accel tcg \
-		-smp "$VM_SMP" -m "${VM_MEM_MB}M" "${bios[@]}" "${dvd[@]}" \
+		-smp "$VM_SMP" -m "${VM_MEM_MB}M" "${bios[@]}" "${dvd[@]}" "${vf[@]}" \
 		-object "memory-backend-file,id=mem,size=${VM_MEM_MB}M,mem-path=$VM_RAM,share=on" \
 		-chardev "socket,path=$VM_DIR/ivshmem.sock,id=ivsh" \
 		-device "ivshmem-doorbell,chardev=ivsh,vectors=$VM_SMP" \

@@ -487,6 +487,8 @@ static void put_state(FILE *f, const struct hs_vmbus_state *st)
 
 /* storvsp controllers and their LUNs (storvsp, lun, storvsp-stats) */
 #include "storvsp_ctl.c"
+/* synthetic NICs on one switch (netvsp, netvsp-link, -vf, -vfport, -stats) */
+#include "netvsp_ctl.c"
 
 /*
  * One command per connection; the answer is the text sent back.
@@ -498,6 +500,7 @@ static void put_state(FILE *f, const struct hs_vmbus_state *st)
  *   events		the event list (hello, posted messages, offers, errors)
  *   quit		stop serving
  *   storvsp ..., lun ..., storvsp-stats ...	see storvsp_ctl.c
+ *   netvsp ..., netvsp-link/-vf/-vfport/-stats ...	see netvsp_ctl.c
  */
 static void ctl_command(char *line, FILE *f)
 {
@@ -572,6 +575,8 @@ static void ctl_command(char *line, FILE *f)
 		atomic_store(&S.stop, true);
 		fprintf(f, "ok\n");
 	} else if (storvsp_command(argv, argc, f)) {
+		/* answered */
+	} else if (netvsp_command(argv, argc, f)) {
 		/* answered */
 	} else {
 		fprintf(f, "error: unknown command or arguments: %s\n", argv[0]);
