@@ -241,6 +241,8 @@ int main(int argc, char **argv)
 		return 2;
 	}
 	alarm(120);
+	suite = "video_pci";
+	video_pci_tests(run);
 	suite = "storvsp";
 	storvsp_tests(run);
 	suite = "netvsp";

@@ -72,6 +72,7 @@ uint64_t m_now_ms(void);
 uint32_t m_rand(uint32_t *state);
 
 /* the test suites */
+void video_pci_tests(void (*run)(const char *name, void (*fn)(struct guest *g)));
 void storvsp_tests(void (*run)(const char *name, void (*fn)(struct guest *g)));
 void netvsp_tests(void (*run)(const char *name, void (*fn)(struct guest *g)));
 void ic_tests(void (*run)(const char *name, void (*fn)(struct guest *g)));
