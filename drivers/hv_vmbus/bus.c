@@ -11,6 +11,7 @@
 #include <linux/device.h>
 #include <linux/slab.h>
 #include <linux/mutex.h>
+#include <linux/spinlock.h>
 #include <linux/list.h>
 #include <linux/string.h>
 #include <linux/cpumask.h>
@@ -180,6 +181,125 @@ static const struct hv_vmbus_device_id *lis_match_id(const struct hv_vmbus_devic
 	return NULL;
 }
 
+/* ---- dynamic ids: userspace adds a class to a driver (new_id/remove_id), as
+ * DPDK users bind uio_hv_generic ---- */
+
+struct lis_dynid {
+	struct list_head node;
+	const struct device_driver *drv;
+	struct lis_guid class;
+};
+
+static LIST_HEAD(lis_dynids);
+static DEFINE_SPINLOCK(lis_dynid_lock);
+
+static bool lis_dynid_match(const struct device_driver *drv, const struct lis_guid *class)
+{
+	struct lis_dynid *id;
+	bool found = false;
+
+	spin_lock(&lis_dynid_lock);
+	list_for_each_entry(id, &lis_dynids, node) {
+		if (id->drv == drv && !memcmp(&id->class, class, sizeof(*class))) {
+			found = true;
+			break;
+		}
+	}
+	spin_unlock(&lis_dynid_lock);
+	return found;
+}
+
+/* "xxxxxxxx-xxxx-xxxx-xxxx-xxxxxxxxxxxx" (braces allowed, then a newline at
+ * most) into the wire layout: the first three fields little-endian */
+static int lis_dynid_parse(const char *buf, size_t count, struct lis_guid *g)
+{
+	static const u8 pos[16] = { 6, 4, 2, 0, 11, 9, 16, 14, 19, 21, 24, 26, 28, 30, 32, 34 };
+	size_t len = count;
+	int i, hi, lo;
+
+	while (len && (buf[len - 1] == '\n' || buf[len - 1] == '\0'))
+		len--;
+	if (len == 38 && buf[0] == '{' && buf[37] == '}') {
+		buf++;
+		len -= 2;
+	}
+	if (len != 36 || buf[8] != '-' || buf[13] != '-' || buf[18] != '-' || buf[23] != '-')
+		return -EINVAL;
+	for (i = 0; i < 16; i++) {
+		hi = hex_to_bin(buf[pos[i]]);
+		lo = hex_to_bin(buf[pos[i] + 1]);
+		if (hi < 0 || lo < 0)
+			return -EINVAL;
+		g->b[i] = (u8)(hi << 4 | lo);
+	}
+	return 0;
+}
+
+static ssize_t new_id_store(struct device_driver *drv, const char *buf, size_t count)
+{
+	const struct lis_vmbus_driver *ldrv =
+		container_of(drv, const struct lis_vmbus_driver, driver);
+	struct lis_dynid *id;
+	struct lis_guid class;
+	int ret;
+
+	ret = lis_dynid_parse(buf, count, &class);
+	if (ret)
+		return ret;
+	if (lis_match_id(ldrv->id_table, &class) || lis_dynid_match(drv, &class))
+		return -EEXIST;
+	id = kzalloc(sizeof(*id), GFP_KERNEL);
+	if (!id)
+		return -ENOMEM;
+	id->drv = drv;
+	id->class = class;
+	spin_lock(&lis_dynid_lock);
+	list_add_tail(&id->node, &lis_dynids);
+	spin_unlock(&lis_dynid_lock);
+	ret = driver_attach(drv);
+	return ret ? ret : (ssize_t)count;
+}
+
+static ssize_t remove_id_store(struct device_driver *drv, const char *buf, size_t count)
+{
+	struct lis_dynid *id, *found = NULL;
+	struct lis_guid class;
+	int ret;
+
+	ret = lis_dynid_parse(buf, count, &class);
+	if (ret)
+		return ret;
+	spin_lock(&lis_dynid_lock);
+	list_for_each_entry(id, &lis_dynids, node) {
+		if (id->drv == drv && !memcmp(&id->class, &class, sizeof(class))) {
+			list_del(&id->node);
+			found = id;
+			break;
+		}
+	}
+	spin_unlock(&lis_dynid_lock);
+	kfree(found);
+	return found ? (ssize_t)count : -ENODEV;
+}
+
+static struct driver_attribute lis_drv_attr_new_id = __ATTR(new_id, 0200, NULL, new_id_store);
+static struct driver_attribute lis_drv_attr_remove_id =
+	__ATTR(remove_id, 0200, NULL, remove_id_store);
+
+static void lis_dynid_free(const struct device_driver *drv)
+{
+	struct lis_dynid *id, *n;
+
+	spin_lock(&lis_dynid_lock);
+	list_for_each_entry_safe(id, n, &lis_dynids, node) {
+		if (id->drv == drv) {
+			list_del(&id->node);
+			kfree(id);
+		}
+	}
+	spin_unlock(&lis_dynid_lock);
+}
+
 static int lis_bus_match(struct device *d, LIS_MATCH_DRIVER *drv)
 {
 	struct lis_vmbus_device *dev = to_lis_vmbus_device(d);
@@ -190,7 +310,8 @@ static int lis_bus_match(struct device *d, LIS_MATCH_DRIVER *drv)
 		return !strcmp(dev->driver_override, drv->name);
 	if (dev->hvsock || ldrv->hvsock)
 		return dev->hvsock && ldrv->hvsock;
-	return lis_match_id(ldrv->id_table, &dev->class_id) != NULL;
+	return lis_match_id(ldrv->id_table, &dev->class_id) != NULL ||
+	       lis_dynid_match(drv, &dev->class_id);
 }
 
 static int lis_bus_uevent(LIS_UEVENT_DEVICE *d, struct kobj_uevent_env *env)
@@ -211,7 +332,7 @@ static int lis_bus_probe(struct device *d)
 	if (!drv->probe)
 		return -ENODEV;
 	id = lis_match_id(drv->id_table, &dev->class_id);
-	/* bound through driver_override: no table entry */
+	/* bound through driver_override or new_id: no table entry */
 	return drv->probe(dev, id ? id : &none);
 }
 
@@ -252,17 +373,32 @@ struct bus_type lis_vmbus_bus = {
 int lis_vmbus_driver_register_module(struct lis_vmbus_driver *drv, struct module *owner,
 				const char *mod_name)
 {
+	int ret;
+
 	drv->driver.name = drv->name;
 	drv->driver.owner = owner;
 	drv->driver.mod_name = mod_name;
 	drv->driver.bus = &lis_vmbus_bus;
-	return driver_register(&drv->driver);
+	ret = driver_register(&drv->driver);
+	if (ret)
+		return ret;
+	ret = driver_create_file(&drv->driver, &lis_drv_attr_new_id);
+	if (!ret)
+		ret = driver_create_file(&drv->driver, &lis_drv_attr_remove_id);
+	if (ret) {
+		driver_remove_file(&drv->driver, &lis_drv_attr_new_id);
+		driver_unregister(&drv->driver);
+	}
+	return ret;
 }
 EXPORT_SYMBOL_GPL(lis_vmbus_driver_register_module);
 
 void lis_vmbus_driver_unregister(struct lis_vmbus_driver *drv)
 {
+	driver_remove_file(&drv->driver, &lis_drv_attr_remove_id);
+	driver_remove_file(&drv->driver, &lis_drv_attr_new_id);
 	driver_unregister(&drv->driver);
+	lis_dynid_free(&drv->driver);
 }
 EXPORT_SYMBOL_GPL(lis_vmbus_driver_unregister);
 

@@ -69,6 +69,9 @@ head -c $((4 * 1024 * 1024)) /dev/urandom > "$VM_DVD"
 # an emulated PCI NIC with the first synthetic NIC's MAC (the netvsc VF)
 VM_VF_MAC=00:15:5d:4c:00:0a
 
+# the guest's kernel knows all RAM but its last 128 MiB: hv_balloon's hot add brings that in
+VM_KERNEL_ARGS="mem=$((VM_MEM_MB - 128))M"
+
 # ---- boot ----
 if ! vm_host_start "dev-a,${CLASS[dev-a]},${INST[dev-a]}" "dev-b,${CLASS[dev-b]},${INST[dev-b]}"; then
 	tail -n 20 "$VM_LOGS/host.log" | detail
@@ -274,6 +277,10 @@ say vm:reload "$why"
 # ---- hv_netvsc: two simulated NICs, traffic, link, the VF ----
 # shellcheck source=tests/vm/netvsc.sh
 . "$TOP/tests/vm/netvsc.sh"
+
+# ---- hv_balloon, hv_sock, uio_hv_generic ----
+# shellcheck source=tests/vm/mem_sock_uio.sh
+. "$TOP/tests/vm/mem_sock_uio.sh"
 
 # ---- the bridge's view: SynIC MSRs on their own CPU, nothing faulted ----
 vm_run 30 "cat $BR/lisvm_stats"

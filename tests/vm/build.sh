@@ -40,6 +40,7 @@ HVER=$(dpkg-query -W -f='${Version}' "linux-headers-$KREL" 2>/dev/null || true)
 # their dependencies, in load order in $KMODS/load-order
 KMODS=$CACHE/kmods
 KMODS_WANT="crc32c_generic crc64_rocksoft_generic sd_mod sr_mod ata_piix ext4 e1000 8021q"
+KMODS_WANT+=" vsock uio"	# hv_sock, uio_hv_generic (tests/vm/mem_sock_uio.sh)
 if [ ! -s "$VMLINUZ" ] || [ "$(cat "$CACHE/version" 2>/dev/null)" != "$HVER" ] ||
    [ "$(cat "$KMODS/want" 2>/dev/null)" != "$KMODS_WANT" ]; then
 	say "fetching linux-image-$KREL ${HVER:-(any version)}"
@@ -130,6 +131,10 @@ make -s -C "$TOP/tests/vm/hostsim-vm" >/dev/null || die "hostsim-vm does not bui
 if stale "$OUT/vm/lis-kexec" "$TOP/tests/vm/guest/lis-kexec.c"; then
 	gcc -static -O2 -Wall -Wextra -Werror -o "$OUT/vm/lis-kexec" "$TOP/tests/vm/guest/lis-kexec.c" ||
 		die "lis-kexec does not build (is libc6-dev's static libc there?)"
+fi
+if stale "$OUT/vm/lis-dmsock" "$TOP/tests/vm/guest/lis-dmsock.c"; then
+	gcc -static -O2 -Wall -Wextra -Werror -o "$OUT/vm/lis-dmsock" "$TOP/tests/vm/guest/lis-dmsock.c" ||
+		die "lis-dmsock does not build"
 fi
 
 # ---- 5. the initramfs ----

@@ -59,7 +59,7 @@ vm_state() {
 
 # the kernel command line of boot STAGE (also what kexec hands the next kernel)
 vm_append() {
-	printf 'console=ttyS0 loglevel=6 panic=-1 lisvm.stage=%s\n' "$1"
+	printf 'console=ttyS0 loglevel=6 panic=-1 lisvm.stage=%s%s\n' "$1" "${VM_KERNEL_ARGS:+ $VM_KERNEL_ARGS}"
 }
 
 vm_qemu_start() {

@@ -489,6 +489,8 @@ static void put_state(FILE *f, const struct hs_vmbus_state *st)
 #include "storvsp_ctl.c"
 /* synthetic NICs on one switch (netvsp, netvsp-link, -vf, -vfport, -stats) */
 #include "netvsp_ctl.c"
+/* dynamic memory, hv_sock and the uio echo device (balloon*, vsock*, echo*) */
+#include "dm_sock_ctl.c"
 
 /*
  * One command per connection; the answer is the text sent back.
@@ -577,6 +579,8 @@ static void ctl_command(char *line, FILE *f)
 	} else if (storvsp_command(argv, argc, f)) {
 		/* answered */
 	} else if (netvsp_command(argv, argc, f)) {
+		/* answered */
+	} else if (dm_sock_command(argv, argc, f)) {
 		/* answered */
 	} else {
 		fprintf(f, "error: unknown command or arguments: %s\n", argv[0]);
