@@ -325,4 +325,116 @@ LIS_TEST(malformed_host_packets_break_the_connection)
 	teardown();
 }
 
+/* ---- against hostsim's own endpoint (hostsim/src/vsock.c): the connect
+ * request goes through the VMBus core, hostsim offers the channel ---- */
+
+static struct tglue E;
+
+static int e_probe(struct tenv *env, struct lis_channel *ch)
+{
+	struct lis_hvs_config cfg = { 0 };
+	struct lis_hvs *h = NULL;
+	int ret;
+
+	cfg.ch = ch;
+	cfg.notify = t_notify;
+	E.from_host = lis_hvs_from_host(ch);
+	ret = lis_hvs_open(&cfg, &h);
+	__atomic_store_n(&E.h, h, __ATOMIC_SEQ_CST);
+	__atomic_store_n(&E.probed, true, __ATOMIC_SEQ_CST);
+	return ret;
+}
+
+static void e_remove(struct tenv *env, struct lis_channel *ch)
+{
+	struct lis_hvs *h = __atomic_exchange_n(&E.h, NULL, __ATOMIC_SEQ_CST);
+
+	if (h)
+		lis_hvs_close(h);
+}
+
+LIS_TEST(a_connect_through_hostsims_endpoint_carries_bytes_both_ways)
+{
+	static u8 up[20000], down[50000], got[50000];
+	struct hs_vsock_conn_stats st;
+	struct tenv_config ecfg = { 0 };
+	struct lis_guid ep, svc;
+	struct hs_vsock_conn *c;
+	struct hs_vsock *v;
+	struct tdriver drv;
+	struct tenv *env;
+	u32 off = 0, n, i;
+	bool eof = false;
+	int r;
+
+	for (i = 0; i < sizeof(up); i++)
+		up[i] = (u8)(i * 13 + 1);
+	for (i = 0; i < sizeof(down); i++)
+		down[i] = (u8)(i * 5 + 2);
+	memset(&E, 0, sizeof(E));
+	ecfg.nr_cpus = 2;
+	env = tenv_create(&ecfg);
+	ASSERT(env);
+	/* the guest connects from port 0x2222 to the host's port 5000: the
+	 * offer's class is the host's service */
+	lis_hvs_port_to_guid(5000, &svc);
+	lis_hvs_port_to_guid(0x2222, &ep);
+	memset(&drv, 0, sizeof(drv));
+	drv.class_id = svc;
+	drv.probe = e_probe;
+	drv.remove = e_remove;
+	tenv_add_driver(env, &drv);
+	v = hs_vsock_add(tenv_host(env), &(struct hs_vsock_config){ 0 });
+	ASSERT(v);
+	EXPECT_EQ(hs_vsock_listen(v, 5000), 0);
+	ASSERT(tenv_boot(env) == 0);
+	EXPECT_EQ(lis_vmbus_tl_connect(tenv_vmbus(env), &ep, &svc), 0);
+	ASSERT(tenv_wait(env, tdev_flag, &E.probed, 5000));
+	ASSERT(E.h);
+	EXPECT(!E.from_host);
+	c = hs_vsock_accept(v, 5000, 5000);
+	ASSERT(c);
+	/* guest -> host, then our shutdown */
+	while (off < sizeof(up)) {
+		r = lis_hvs_send(E.h, up + off, sizeof(up) - off);
+		ASSERT(r >= 0);
+		off += (u32)r;
+		if (!r)
+			lis_msleep(1);
+	}
+	EXPECT_EQ(lis_hvs_shutdown(E.h), 0);
+	for (off = 0; (r = hs_vsock_recv(c, got + off, sizeof(got) - off, 5000)) > 0; off += (u32)r)
+		;
+	EXPECT_EQ(r, 0);
+	EXPECT_EQ(off, sizeof(up));
+	EXPECT(!memcmp(got, up, sizeof(up)));
+	/* host -> guest in packets of up to 16 KiB, then its shutdown */
+	EXPECT_EQ(hs_vsock_send(c, down, sizeof(down)), 0);
+	EXPECT_EQ(hs_vsock_shutdown(c), 0);
+	for (off = 0, i = 0; !eof && i < 5000; i++) {
+		const void *data;
+
+		r = lis_hvs_peek(E.h, &data, &n, &eof);
+		if (r == -EAGAIN) {
+			lis_msleep(1);
+			continue;
+		}
+		ASSERT(r == 0);
+		ASSERT(off + n <= sizeof(got));
+		memcpy(got + off, data, n);
+		off += n;
+		lis_hvs_consume(E.h, n);
+	}
+	EXPECT(eof);
+	EXPECT_EQ(off, sizeof(down));
+	EXPECT(!memcmp(got, down, sizeof(down)));
+	hs_vsock_conn_stats(c, &st);
+	EXPECT_EQ(st.guest_port, 0x2222);
+	EXPECT_EQ(st.protocol_errors, 0);
+	EXPECT_EQ(st.max_rx_packet, 4088);
+	EXPECT_EQ(tenv_host_errors(env), 0);
+	e_remove(env, NULL);
+	tenv_destroy(env);
+}
+
 LIS_TEST_MAIN("hv_sock")
