@@ -26,6 +26,8 @@ struct tdev {
 	int (*probe)(struct tenv *env, struct lis_channel *ch);
 	void (*remove)(struct tenv *env, struct lis_channel *ch);
 	const uint32_t *host_versions;		/* NULL: hostsim's default */
+	/* instead of offer + host_ops: a hostsim device model offers it */
+	bool (*add_host)(struct hs_host *h);
 };
 
 static inline bool tdev_flag(struct tenv *env, void *arg)
@@ -52,7 +54,8 @@ static inline struct tenv *tdev_boot(struct tdev *d, bool *probed)
 	drv.remove = d->remove;
 	tenv_add_driver(env, &drv);
 	tguid(d->cls, d->offer.class_guid);
-	if (!hs_device_add(tenv_host(env), &d->offer, d->host_ops, d->host_priv) ||
+	if ((d->add_host ? !d->add_host(tenv_host(env)) :
+			   !hs_device_add(tenv_host(env), &d->offer, d->host_ops, d->host_priv)) ||
 	    tenv_boot(env) || !tenv_wait(env, tdev_flag, probed, 10000)) {
 		tenv_destroy(env);
 		return NULL;

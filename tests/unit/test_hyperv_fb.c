@@ -14,6 +14,7 @@
 #include "tdev.h"
 #include "lis_test.h"
 #include "../../drivers/hyperv_fb/core/svid_core.h"
+#include "hostsim_video_pci.h"
 
 #define SVID_CLASS	"{da0a7802-e377-4aac-8e77-0558eb1073f8}"
 
@@ -299,6 +300,76 @@ LIS_TEST(malformed_host_packets_are_counted)
 	lis_msleep(100);
 	EXPECT_EQ(lis_svid_protocol_errors(G.v), 5);
 	teardown();
+}
+
+/* ---- against hostsim's synthetic video host: the independent oracle ---- */
+
+static struct hs_svid *SV;
+
+static bool add_svid(struct hs_host *h)
+{
+	SV = hs_svid_add(h, &(struct hs_svid_config){ .vram_mb = 8 });
+	return SV != NULL;
+}
+
+static bool svid_dirt_seen(struct tenv *env, void *arg)
+{
+	struct hs_svid_stats st;
+
+	hs_svid_stats(SV, &st);
+	return st.dirt_rects >= *(u64 *)arg;
+}
+
+LIS_TEST(hostsim_synthvid_host_agrees)
+{
+	struct tdev d = { .cls = SVID_CLASS, .probe = t_probe, .remove = t_remove,
+			  .add_host = add_svid };
+	struct hs_svid_stats st;
+	struct hs_svid_rect r[2];
+	struct lis_svid_info info;
+	u64 want = 1;
+
+	memset(&G, 0, sizeof(G));
+	G.env = tdev_boot(&d, &G.probed);
+	ASSERT(G.env);
+	ASSERT(G.v);
+	lis_svid_get_info(G.v, &info);
+	EXPECT_EQ(info.version, V35);
+	EXPECT_EQ(info.max_width, 1920);	/* hostsim's list: up to 1920x1080 */
+	EXPECT_EQ(info.max_height, 1080);
+	EXPECT_EQ(info.default_width, 1152);
+	EXPECT_EQ(info.default_height, 864);
+	EXPECT_EQ(lis_svid_set_vram(G.v, 0xF8000000ull), 0);
+	EXPECT_EQ(lis_svid_set_mode(G.v, true, 1152, 864, 1152 * 4), 0);
+	EXPECT_EQ(lis_svid_hide_pointer(G.v), 0);
+	EXPECT_EQ(lis_svid_dirty(G.v, 10, 20, 30, 40), 0);
+	EXPECT(tenv_wait(G.env, svid_dirt_seen, &want, 5000));
+	hs_svid_stats(SV, &st);
+	EXPECT_EQ(st.version, V35);
+	EXPECT_EQ(st.vram_gpa, 0xF8000000ull);
+	EXPECT_EQ(st.situation_updates, 1);
+	EXPECT_EQ(st.width, 1152);
+	EXPECT_EQ(st.height, 864);
+	EXPECT_EQ(st.pitch, 1152 * 4);
+	EXPECT_EQ(st.depth, 32);
+	EXPECT_EQ(st.pointer_shapes, 1);
+	EXPECT_EQ(st.pointer_width, 1);
+	EXPECT_EQ(hs_svid_dirt(SV, r, 2), 1);
+	EXPECT_EQ(r[0].left, 10);
+	EXPECT_EQ(r[0].bottom, 40);
+	/* a mode the host does not list is refused by the core, not sent */
+	EXPECT(!lis_svid_mode_ok(G.v, 2560, 1440, 64u << 20));
+	/* the host stops wanting rectangles: none is sent after it said so */
+	EXPECT_EQ(hs_svid_feature_change(SV, false), 0);
+	lis_msleep(50);
+	EXPECT_EQ(lis_svid_dirty(G.v, 0, 0, 8, 8), 0);
+	lis_msleep(50);
+	hs_svid_stats(SV, &st);
+	EXPECT_EQ(st.dirt_rects, 1);
+	EXPECT_EQ(st.protocol_errors, 0);
+	EXPECT_EQ(lis_svid_protocol_errors(G.v), 0);
+	teardown();
+	SV = NULL;
 }
 
 LIS_TEST_MAIN("hyperv_fb")

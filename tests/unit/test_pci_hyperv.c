@@ -17,6 +17,7 @@
 #include "tdev.h"
 #include "lis_test.h"
 #include "../../drivers/pci-hyperv/core/vpci_core.h"
+#include "hostsim_video_pci.h"
 
 #define VPCI_CLASS	"{44c4f61d-4444-4400-9d52-802e27ede19f}"
 #define MSG(n)		(0x42490000u + (n))
@@ -221,11 +222,20 @@ struct tglue {
 
 static struct tglue G;
 
+/* when set, the config window is hostsim's vPCI bus (the oracle test) */
+static struct hs_vpci *HB;
+#define T_WINDOW	0xFE0000000ull
+
 static u32 t_cfg_read(void *ctx, u32 off, u32 size)
 {
 	struct hfunc *f;
 	u32 v = 0;
 
+	if (HB) {
+		v = 0xFFFFFFFFu;
+		hs_vpci_mmio(HB, T_WINDOW + off, size, false, &v);
+		return v;
+	}
 	pthread_mutex_lock(&H.lock);
 	f = host_func(H.slot_reg);
 	if (off >= 0x1000 && f)
@@ -240,6 +250,10 @@ static void t_cfg_write(void *ctx, u32 off, u32 size, u32 val)
 {
 	struct hfunc *f;
 
+	if (HB) {
+		hs_vpci_mmio(HB, T_WINDOW + off, size, true, &val);
+		return;
+	}
 	pthread_mutex_lock(&H.lock);
 	if (off == 0 && size == 4) {
 		H.slot_reg = val;
@@ -291,7 +305,7 @@ static int t_probe(struct tenv *env, struct lis_channel *ch)
 
 	cfg.ch = ch;
 	cfg.ops = &t_ops;
-	cfg.cfg_window_gpa = 0xFE0000000ull;
+	cfg.cfg_window_gpa = T_WINDOW;
 	cfg.max_version = G.max_version;
 	cfg.timeout_ms = 1000;
 	G.create_ret = lis_vpci_create(&cfg, &v);
@@ -691,6 +705,112 @@ LIS_TEST(short_or_failed_answers_fail_the_request)
 	EXPECT(lis_vpci_find(G.v, 0) == NULL);
 	EXPECT(lis_vpci_protocol_errors(G.v) >= 1);
 	teardown();
+}
+
+/* ---- against hostsim's vPCI bus: the independent oracle ---- */
+
+static struct hs_vpci_func *HF;
+
+static bool add_vpci(struct hs_host *h)
+{
+	struct hs_vpci_func_config fc = {
+		.device = 1, .function = 1, .vendor_id = 0x15B3, .device_id = 0x101A,
+		.base_class = 2, .subsys_vendor_id = 0x1414, .subsys_id = 7, .serial = 7,
+		.numa_node = 0, .bar_size = { 1u << 20, 0, 16384 }, .bar_64 = { true },
+		.extra = { 0x11 },
+	};
+
+	HB = hs_vpci_add(h, &(struct hs_vpci_config){ 0 });
+	HF = HB ? hs_vpci_func_add(HB, &fc) : NULL;
+	return HF != NULL;
+}
+
+static void *eject_it(void *arg)
+{
+	*(int *)arg = hs_vpci_func_remove(HF, true, 5000);
+	return NULL;
+}
+
+static bool irqs_gone(struct tenv *env, void *arg)
+{
+	struct hs_vpci_func_state fs;
+
+	hs_vpci_func_state(HF, &fs);
+	return fs.irqs_live == 0;
+}
+
+LIS_TEST(hostsim_vpci_bus_agrees)
+{
+	struct tdev d = { .cls = VPCI_CLASS, .probe = t_probe, .remove = t_remove,
+			  .add_host = add_vpci };
+	struct hs_vpci_func_state fs;
+	struct hs_vpci_stats st;
+	struct lis_vpci_func *f;
+	struct lis_vpci_msi msi;
+	u32 vps[1] = { 1 }, v;
+	unsigned int k;
+	u8 devfn = (1 << 3) | 1;
+	pthread_t t;
+	int rc = -1;
+
+	memset(&G, 0, sizeof(G));
+	G.env = tdev_boot(&d, &G.probed);
+	ASSERT(G.env);
+	ASSERT(G.v);
+	EXPECT_EQ(lis_vpci_version(G.v), 0x10004);
+	f = lis_vpci_find(G.v, devfn);
+	ASSERT(f);
+	EXPECT_EQ(f->serial, 7);
+	EXPECT_EQ(f->numa_node, 0);
+	EXPECT_EQ(f->bar_size[0], 1 << 20);
+	EXPECT(f->bar_64[0]);
+	EXPECT_EQ(f->bar_size[2], 16384);
+	lis_vpci_start(G.v);
+	EXPECT_EQ(G.added, 1);
+	hs_vpci_func_state(HF, &fs);
+	EXPECT(fs.announced && fs.resources_assigned);
+	EXPECT_EQ(fs.requirement_queries, 1);
+	/* config space: the description, then the device through the window */
+	EXPECT_EQ(lis_vpci_cfg_read(G.v, devfn, 0, 4, &v), 0);
+	EXPECT_EQ(v, 0x101A15B3u);
+	EXPECT_EQ(lis_vpci_cfg_read(G.v, devfn, 0x40, 1, &v), 0);
+	EXPECT_EQ(v, 0x11);
+	EXPECT_EQ(lis_vpci_cfg_read(G.v, devfn, 0x0C, 4, &v), 0);
+	EXPECT_EQ(v, 0);				/* header type 0 */
+	EXPECT_EQ(lis_vpci_cfg_write(G.v, devfn, 4, 2, 0x0002), 0);
+	hs_vpci_func_state(HF, &fs);
+	EXPECT_EQ(fs.command, 0x0002);
+	EXPECT_EQ(fs.bar_address[0], 0x2000000000ull);
+	EXPECT_EQ(fs.bar_address[2], 0xC0000000u);
+	/* an interrupt on VP 1, then back */
+	EXPECT_EQ(lis_vpci_msi_create(f, 0x41, 1, vps, 1, true, &msi), 0);
+	hs_vpci_func_state(HF, &fs);
+	EXPECT_EQ(fs.irqs_live, 1);
+	EXPECT_EQ(fs.irq[0].vector, 0x41);
+	EXPECT_EQ(fs.irq[0].vps[0], 1);
+	EXPECT_EQ(msi.address, fs.irq[0].address);
+	EXPECT_EQ(msi.data, fs.irq[0].data);
+	lis_vpci_msi_delete(f, &msi);
+	EXPECT(tenv_wait(G.env, irqs_gone, NULL, 5000));
+	/* the host ejects it */
+	k = G.kicks + 1;
+	ASSERT(!pthread_create(&t, NULL, eject_it, &rc));
+	EXPECT(tenv_wait(G.env, kicked, &k, 5000));
+	lis_vpci_work(G.v);
+	pthread_join(t, NULL);
+	EXPECT_EQ(rc, 0);
+	EXPECT_EQ(G.removed, 1);
+	EXPECT(lis_vpci_find(G.v, devfn) == NULL);
+	EXPECT_EQ(lis_vpci_protocol_errors(G.v), 0);
+	/* the bus goes (D0 exit answered), then the host's view */
+	lis_vpci_destroy(__atomic_exchange_n(&G.v, NULL, __ATOMIC_SEQ_CST), true);
+	hs_vpci_stats(HB, &st);
+	EXPECT_EQ(st.ejections_completed, 1);
+	EXPECT_EQ(st.d0_exits, 1);
+	EXPECT_EQ(st.protocol_errors, 0);
+	teardown();
+	HB = NULL;
+	HF = NULL;
 }
 
 LIS_TEST_MAIN("pci_hyperv")
