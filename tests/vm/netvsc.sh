@@ -151,6 +151,64 @@ else
 fi
 say vm:netvsc:vlan_tagged_traffic "$why"
 
+# ---- ethtool (lis-nettool: SIOCETHTOOL): driver info, channels, ring
+#      sizes and statistics; channels and rings bring the NIC up again ----
+why=
+if [ -n "${IF_A-}" ]; then
+	vm_run 30 "lis-nettool $IF_A info"
+	printf '%s' "$VM_OUT" | tr '\n' ' ' | sed 's/^/    /;s/ *$/\n/'
+	[ "$VM_RC" = 0 ] || { guest_fail; why="lis-nettool info failed"; }
+	[ -z "$why" ] && ! printf '%s' "$VM_OUT" | grep -qx "driver=hv_netvsc" && why="driver is not hv_netvsc"
+	# bus_info holds 31 characters: the vmbus device name, cut (as in-tree)
+	[ -z "$why" ] && ! printf '%s' "$VM_OUT" | grep -qx "bus=${NV_A:0:31}" && why="bus is not ${NV_A:0:31}"
+	[ -z "$why" ] && ! printf '%s' "$VM_OUT" | grep -qx "firmware=NVSP 6.1" && why="firmware is not NVSP 6.1"
+	# one channel: no RSS at the host; two again: RSS over the kept sub-channel
+	[ -z "$why" ] && { vm_run 60 "lis-nettool $IF_A channels 1" || true; }
+	[ -z "$why" ] && ! printf '%s' "$VM_OUT" | grep -qx "combined=1" && { guest_fail; why="ethtool -L combined 1 did not take"; }
+	[ -z "$why" ] && [ "$(nv_stat nva rss_enabled)" != 0 ] && why="the host still has RSS with one channel"
+	[ -z "$why" ] && { nv_ping 2 || why="no ping with one channel"; }
+	[ -z "$why" ] && { vm_run 60 "lis-nettool $IF_A channels 2" || true; }
+	[ -z "$why" ] && ! printf '%s' "$VM_OUT" | grep -qx "combined=2" && { guest_fail; why="ethtool -L combined 2 did not take"; }
+	[ -z "$why" ] && [ "$(nv_stat nva rss_enabled)" != 1 ] && why="no RSS at the host with two channels again"
+	# ring sizes are the buffers' sections: half the receive buffer
+	if [ -z "$why" ]; then
+		vm_run 30 "lis-nettool $IF_A rings"
+		rx=$(printf '%s' "$VM_OUT" | sed -n 's/^rx=//p')
+		tx=$(printf '%s' "$VM_OUT" | sed -n 's/^tx=//p')
+		rb=$(nv_stat nva recv_buffer_bytes)
+		if [ "$VM_RC" != 0 ] || [ -z "$rx" ] || [ -z "$tx" ] || [ "${rx:-0}" -lt 2 ]; then
+			guest_fail
+			why="no ring sizes"
+		fi
+	fi
+	if [ -z "$why" ]; then
+		vm_run 60 "lis-nettool $IF_A rings $((rx / 2)) $tx" || true
+		[ "$(printf '%s' "$VM_OUT" | sed -n 's/^rx=//p')" = $((rx / 2)) ] || { guest_fail; why="ethtool -G rx $((rx / 2)) did not take"; }
+		rb2=$(nv_stat nva recv_buffer_bytes)
+		echo "    rings: rx $rx -> $((rx / 2)) sections; the host's receive buffer $rb -> $rb2 bytes"
+		[ -z "$why" ] && [ "$((rb2 * 2))" -gt "$((rb + 4096 * 2))" ] && why="the host's receive buffer is $rb2 bytes, not half of $rb"
+		[ -z "$why" ] && { vm_run 60 "lis-nettool $IF_A rings $rx $tx" || true; }
+		[ -z "$why" ] && [ "$(nv_stat nva recv_buffer_bytes)" != "$rb" ] && why="the receive buffer did not come back to $rb bytes"
+		[ -z "$why" ] && { nv_ping 2 || why="no ping after the ring changes"; }
+	fi
+	# statistics: per queue, and no host input rejected
+	if [ -z "$why" ]; then
+		vm_run 30 "lis-nettool $IF_A stats"
+		st=$VM_OUT
+		n=$(printf '%s\n' "$st" | grep -c '=')
+		bad=$(printf '%s\n' "$st" | awk -F= '/^host_bad_/ { s += $2 } END { print s + 0 }')
+		rxq=$(printf '%s\n' "$st" | sed -n 's/^rx_queue_0_packets=//p')
+		echo "    $n statistics; rx_queue_0_packets=$rxq; host_bad_* sum $bad"
+		[ "$VM_RC" = 0 ] || { guest_fail; why="lis-nettool stats failed"; }
+		[ -z "$why" ] && ! printf '%s\n' "$st" | grep -q '^tx_queue_1_packets=' && why="no statistics for queue 1"
+		[ -z "$why" ] && [ "${rxq:-0}" -le 0 ] && why="rx_queue_0_packets is ${rxq:-missing}"
+		[ -z "$why" ] && [ "$bad" != 0 ] && why="the driver rejected $bad pieces of host input"
+	fi
+else
+	why="no interfaces"
+fi
+say vm:netvsc:ethtool_info_channels_rings_stats "$why"
+
 # ---- link down and up ----
 why=
 if [ -n "${IF_A-}" ]; then
@@ -174,7 +232,7 @@ say vm:netvsc:link_down_and_up "$why"
 why=
 VF=
 if [ -n "${IF_A-}" ]; then
-	vm_run 60 'dmesg -c >/dev/null; insmod /lib/kmods/e1000.ko || exit 1; i=0; until ls -d /sys/class/net/'"$IF_A"'/lower_* >/dev/null 2>&1; do i=$((i + 1)); [ $i -gt 150 ] && exit 2; sleep 0.1; done; v=$(basename $(ls -d /sys/class/net/'"$IF_A"'/lower_*)); echo "vf=${v#lower_}"; sleep 1; dmesg | grep -E "hv_netvsc|VF"'
+	vm_run 60 'dmesg -c >/dev/null; insmod /lib/kmods/e1000.ko || exit 1; i=0; until ls -d /sys/class/net/'"$IF_A"'/lower_* >/dev/null 2>&1; do i=$((i + 1)); [ $i -gt 150 ] && exit 2; sleep 0.1; done; v=$(basename $(ls -d /sys/class/net/'"$IF_A"'/lower_*)); echo "vf=${v#lower_}"; sleep 0.5; dmesg | grep -E "hv_netvsc|VF"'
 	printf '%s' "$VM_OUT" | grep -E 'VF|vf=' | detail
 	VF=$(printf '%s' "$VM_OUT" | sed -n 's/^vf=//p')
 	if [ "$VM_RC" != 0 ] || [ -z "$VF" ]; then
@@ -238,7 +296,7 @@ if [ -n "${IF_A-}" ]; then
 	[ -z "$why" ] && { vm_run 60 'dmesg -c >/dev/null; insmod /lib/lis/hv_netvsc.ko' || true; }
 	[ -z "$why" ] && [ "$VM_RC" != 0 ] && { guest_fail; why="insmod hv_netvsc failed again"; }
 	[ -z "$why" ] && { nv_ifaces || why="the interfaces did not come back"; }
-	[ -z "$why" ] && { vm_run 30 'sleep 1; dmesg | grep -c "VF registering"' || true; }
+	[ -z "$why" ] && { vm_run 30 'dmesg | grep -c "VF registering"' || true; }
 	[ -z "$why" ] && [ "$(printf '%s' "$VM_OUT" | tail -n 1)" != 1 ] && why="the VF that was there did not join at probe"
 	[ -z "$why" ] && { nv_net_up || { guest_fail; why="cannot configure the interfaces again"; }; }
 	[ -z "$why" ] && { nv_ping 3 || why="no ping after reload"; }

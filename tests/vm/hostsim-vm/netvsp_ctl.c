@@ -200,14 +200,16 @@ static void nv_stats_cmd(const char *name, FILE *f)
 		"link_up=%d\npacket_filter=%#x\nsubchannels=%u\nrss_enabled=%d\n"
 		"vf_allocated=%d\ndatapath_vf=%d\ntx_frames=%llu\ntx_dropped=%llu\n"
 		"tx_lso_packets=%llu\nrx_frames=%llu\nrx_dropped=%llu\nvf_frames=%llu\n"
-		"bad_requests=%llu\nvf_wire_in=%llu\nvf_wire_out=%llu\n",
+		"bad_requests=%llu\nvf_wire_in=%llu\nvf_wire_out=%llu\n"
+		"recv_buffer_bytes=%u\nsend_buffer_bytes=%u\n",
 		st.nvsp_version, st.ndis_version, st.ndis_mtu, st.rndis_initialized, st.link_up,
 		st.packet_filter, st.subchannels, st.rss_enabled, st.vf_allocated, st.datapath_vf,
 		(unsigned long long)st.tx_frames, (unsigned long long)st.tx_dropped,
 		(unsigned long long)st.tx_lso_packets, (unsigned long long)st.rx_frames,
 		(unsigned long long)st.rx_dropped, (unsigned long long)st.vf_frames,
 		(unsigned long long)st.bad_requests, (unsigned long long)atomic_load(&NV[n].vf_in),
-		(unsigned long long)atomic_load(&NV[n].vf_out));
+		(unsigned long long)atomic_load(&NV[n].vf_out), st.recv_buffer_bytes,
+		st.send_buffer_bytes);
 }
 
 /* 1 when the command was one of ours (answered in f) */
