@@ -112,7 +112,7 @@ files_list() {
 	local root=$1
 	(cd "$root" && find . -mindepth 1 \( -type f -o -type l \) -printf '/%P\n' | LC_ALL=C sort)
 	(cd "$root" && find . -mindepth 1 -type d -printf '/%P\n' | LC_ALL=C sort |
-		grep -E '^/(usr/share/lis|usr/libexec/lis|usr/src/lis-[^/]*)(/|$)' | sed 's/^/%dir /')
+		grep -E '^/(usr/share/lis|usr/libexec/lis|usr/src/lis-[^/]*|var/lib/hyperv)(/|$)' | sed 's/^/%dir /')
 	return 0
 }
 
@@ -209,17 +209,21 @@ build_tools() {
 	else
 		note "  NOTE    lis-kabi is not built yet; lis-tools ships without it"
 	fi
-	# the daemons and tools in tools/ install themselves (make install DESTDIR=)
-	if [ -r "$TOP/tools/Makefile" ] && make -C "$TOP/tools" -n install DESTDIR="$r" >/dev/null 2>&1; then
-		make -C "$TOP/tools" install DESTDIR="$r" OUT="$OUT" > "$W/tools-install.log" 2>&1 ||
-			{ cat "$W/tools-install.log" >&2; die "make -C tools install failed"; }
-	fi
-	local deps="" d
-	# hyperv-daemons ships the same daemons (RHEL names): replace it where we overlap
-	for d in hypervkvpd:hv_kvp_daemon hypervvssd:hv_vss_daemon hypervfcopyd:hv_fcopy_daemon; do
-		if [ -e "$r/usr/sbin/${d#*:}" ]; then
-			deps+="Obsoletes:      hyperv-daemons"$'\n'"Obsoletes:      ${d%%:*}"$'\n'"Provides:       ${d%%:*} = %{version}"$'\n'
-		fi
+	# the daemons and tools in tools/ that install themselves (make install DESTDIR=)
+	local mk deps="" d n
+	for mk in "$TOP"/tools/Makefile "$TOP"/tools/*/Makefile; do
+		{ [ -r "$mk" ] && grep -q '^install:' "$mk"; } || continue
+		make -C "${mk%/Makefile}" install DESTDIR="$r" OUT="$OUT" >> "$s/tools-install.log" 2>&1 ||
+			{ cat "$s/tools-install.log" >&2; die "make -C ${mk%/Makefile} install failed"; }
+	done
+	# RHEL's hyperv-daemons ships daemons of these names at these paths:
+	# lis-tools replaces the sub-packages it overlaps (docs/daemons.md)
+	for d in hypervkvpd hypervvssd hypervfcopyd; do
+		[ -e "$r/usr/sbin/$d" ] || continue
+		mkdir -p "$r/var/lib/hyperv"
+		for n in hyperv-daemons "$d"; do
+			deps+="Obsoletes:      $n < %{version}-%{release}"$'\n'"Provides:       $n = %{version}-%{release}"$'\n'
+		done
 	done
 	deps=$(printf '%s' "$deps" | awk '!seen[$0]++')
 	fill "$HERE/lis-tools.spec.in" "$s/lis-tools.spec" \

@@ -193,6 +193,9 @@ fi
 # --- install, upgrade and erase with real rpm --root in generated roots ---
 # the OS around the kernel: what lis-tools and the scriptlets need
 base_rpm "$T/fix" "$RT"
+# the daemons in lis-tools, and lis-tools replacing RHEL's hyperv-daemons
+# shellcheck source=tests/packaging/daemons.sh
+. "$TOP/tests/packaging/daemons.sh"
 gen_kernel_rpm "$T/fix" "$K7" "$(symvers_of rhel7)"
 gen_kernel_rpm "$T/fix" "$K7B" "$(symvers_of rhel7)"
 gen_kernel_rpm "$T/fix" "$K8" "$(symvers_of rhel8)"
