@@ -202,4 +202,78 @@ LIS_TEST(the_host_signal_masks_until_userspace_enables)
 	teardown();
 }
 
+/* ---- the same against hostsim's own echo device (hostsim/src/echo.c) ---- */
+
+static struct hs_echo *echo;
+
+static bool add_echo(struct hs_host *h)
+{
+	struct hs_echo_config cfg = { .xor = 0xa5 };
+
+	tguid(UIO_CLASS, cfg.class_guid);
+	echo = hs_echo_add(h, &cfg);
+	return echo != NULL;
+}
+
+LIS_TEST(hostsims_echo_device_answers_through_the_mapped_rings)
+{
+	static const uint32_t v40[] = { 0x40000, 0 };
+	struct tdev d = { .cls = UIO_CLASS, .probe = t_probe, .remove = t_remove,
+			  .host_versions = v40, .add_host = add_echo };
+	const struct lis_uio_region *r;
+	struct lis_vmbus_ring_control *out, *in;
+	struct hs_echo_stats st;
+	u8 *data, *rdata;
+	unsigned int k, i;
+	u32 w;
+
+	memset(&G, 0, sizeof(G));
+	G.env = tdev_boot(&d, &G.probed);
+	ASSERT(G.env);
+	ASSERT(G.u);
+	ASSERT(hs_echo_wait_open(echo, 5000) == 0);
+	r = lis_uio_region(G.u, LIS_UIO_RINGS);
+	out = r->va;
+	in = (void *)((u8 *)r->va + 16 * 4096);
+	data = (u8 *)r->va + 4096;
+	rdata = (u8 *)r->va + 17 * 4096;
+	/* transaction 77, 16 bytes */
+	w = le32_to_cpu(out->write_index);
+	memset(data + w, 0, 40);
+	data[w] = 6;
+	data[w + 2] = 2;
+	data[w + 4] = 4;
+	data[w + 8] = 77;
+	for (i = 0; i < 16; i++)
+		data[w + 16 + i] = (u8)(i * 3);
+	data[w + 36] = (u8)w;
+	lis_mb();
+	out->write_index = cpu_to_le32(w + 40);
+	k = 1;
+	lis_uio_irq_control(G.u, true);
+	ASSERT(tenv_wait(G.env, notified, &k, 5000));
+	/* the answer: same transaction, every byte XORed with 0xa5 */
+	EXPECT_EQ(le32_to_cpu(in->write_index), 40);
+	EXPECT_EQ(rdata[0], 6);
+	EXPECT_EQ(rdata[4], 4);
+	EXPECT_EQ(rdata[8], 77);
+	for (i = 0; i < 16; i++)
+		EXPECT_EQ(rdata[16 + i], (u8)(i * 3) ^ 0xa5);
+	hs_echo_stats(echo, &st);
+	EXPECT_EQ(st.packets_in, 1);
+	EXPECT_EQ(st.packets_out, 1);
+	EXPECT_EQ(st.protocol_errors, 0);
+	EXPECT_EQ(tenv_host_errors(G.env), 0);
+	/* the device goes: hostsim sees the channel close */
+	lis_uio_destroy(__atomic_exchange_n(&G.u, NULL, __ATOMIC_SEQ_CST));
+	for (i = 0; i < 5000; i++) {
+		hs_echo_stats(echo, &st);
+		if (!st.open)
+			break;
+		lis_msleep(1);
+	}
+	EXPECT(!st.open);
+	teardown();
+}
+
 LIS_TEST_MAIN("uio_hv_generic")
