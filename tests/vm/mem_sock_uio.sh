@@ -241,4 +241,11 @@ if [ -z "$why" ]; then
 	[ -z "$why" ] && [ "$(ds_get open "$(vm_ctl echo-stats)")" != 0 ] && why="hostsim: the channel is still open"
 fi
 say vm:uio:unbind_closes_remove_id "$why"
+# ---- unload: all three go; the balloon's channel closes at the host ----
+vm_run 60 'rmmod uio_hv_generic hv_sock hv_balloon; echo rc=$?; grep -E "^(uio_hv_generic|hv_sock|hv_balloon) " /proc/modules'
+why=
+printf '%s' "$VM_OUT" | grep -q '^rc=0$' || { guest_fail; why="rmmod failed"; }
+printf '%s' "$VM_OUT" | grep -qE '^(uio_hv_generic|hv_sock|hv_balloon) ' && why="${why:-a module is still loaded}"
+[ -z "$why" ] && [ -z "$DM_OK" ] && [ "$(ds_get open "$(vm_ctl balloon-stats)")" != 0 ] && why="hostsim: the balloon's channel is still open"
+say vm:dm_sock_uio:unload "$why"
 echo "    balloon, hv_sock and uio checks: $((SECONDS - DMS_T0)) s"
