@@ -6,9 +6,10 @@
  * the floor), unballoon (only what the host holds), hot add (whole blocks,
  * refusals), hot remove refused, info, and malformed host messages.
  *
- * Until hostsim's own balloon model lands, the host here is a small one on
- * hostsim's generic device API, written from the fact sheet's byte offsets
- * (§7.3) — never from lis/wire/balloon.h.
+ * Most checks use a small host on hostsim's generic device API, written from
+ * the fact sheet's byte offsets (§7.3) — never from lis/wire/balloon.h — so
+ * they can send what a real host would not; the last one runs the core
+ * against hostsim's own dynamic-memory host, which checks every range.
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -551,6 +552,123 @@ LIS_TEST(malformed_host_messages_are_counted_and_answered)
 	EXPECT_EQ(host_u32(&H.unballoon_resps), 1);
 	lis_dm_get_info(G.dm, &info);
 	EXPECT_EQ(info.protocol_errors - errs, 6);
+	teardown();
+}
+
+/* ---- against hostsim's own dynamic-memory host (hostsim/src/balloon.c), which
+ * checks every range the guest gives ---- */
+
+static struct hs_balloon *dmh;
+
+static bool add_dm(struct hs_host *h)
+{
+	dmh = hs_balloon_add(h, &(struct hs_balloon_config){ 0 });
+	return dmh != NULL;
+}
+
+/* one hostsim request, run on its own thread while this one plays the
+ * glue's work item (lis_dm_work after each kick) */
+struct dm_op {
+	int kind;		/* 0 inflate, 1 deflate, 2 hot add */
+	u32 pages, got, added, result;
+	struct hs_page_range range;
+	int rc;
+	bool done;
+};
+
+static void *dm_op_thread(void *arg)
+{
+	struct dm_op *o = arg;
+
+	if (o->kind == 0)
+		o->rc = hs_balloon_inflate(dmh, o->pages, &o->got, 10000);
+	else if (o->kind == 1)
+		o->rc = hs_balloon_deflate(dmh, o->pages, 10000);
+	else
+		o->rc = hs_balloon_hot_add(dmh, &o->range, NULL, &o->added, &o->result, 10000);
+	__atomic_store_n(&o->done, true, __ATOMIC_SEQ_CST);
+	return NULL;
+}
+
+static int dm_op(struct dm_op *o)
+{
+	unsigned int seen = __atomic_load_n(&G.kicks, __ATOMIC_SEQ_CST), k, i;
+	pthread_t t;
+
+	if (pthread_create(&t, NULL, dm_op_thread, o))
+		return -1;
+	for (i = 0; i < 15000 && !__atomic_load_n(&o->done, __ATOMIC_SEQ_CST); i++) {
+		k = __atomic_load_n(&G.kicks, __ATOMIC_SEQ_CST);
+		if (k != seen) {
+			seen = k;
+			lis_dm_work(G.dm);
+		}
+		lis_msleep(1);
+	}
+	pthread_join(t, NULL);
+	return o->rc;
+}
+
+LIS_TEST(against_hostsims_host_every_range_checked)
+{
+	struct tdev d = { .cls = DM_CLASS, .probe = t_probe, .remove = t_remove,
+			  .add_host = add_dm };
+	struct hs_balloon_stats st;
+	struct lis_dm_info info;
+	struct dm_op o;
+
+	memset(&G, 0, sizeof(G));
+	G.block = 32768;
+	G.next = 0x100000;
+	G.pool_left = 1 << 20;
+	G.env = tdev_boot(&d, &G.probed);
+	ASSERT(G.env);
+	ASSERT(G.dm);
+	ASSERT(hs_balloon_wait_ready(dmh, 5000) == 0);
+	hs_balloon_stats(dmh, &st);
+	EXPECT_EQ(st.version, 0x00020000);
+	EXPECT(st.caps & 0x1);			/* balloon */
+	EXPECT(st.caps & 0x2);			/* hot add */
+	/* balloon: fragmented, so several responses */
+	G.fragmented = true;
+	memset(&o, 0, sizeof(o));
+	o.pages = 1200;
+	EXPECT_EQ(dm_op(&o), 0);
+	EXPECT_EQ(o.got, 1200);
+	hs_balloon_stats(dmh, &st);
+	EXPECT_EQ(st.ballooned, 1200);
+	EXPECT(st.balloon_responses >= 3);
+	lis_dm_get_info(G.dm, &info);
+	EXPECT_EQ(info.ballooned, 1200);
+	/* the status report counts them as committed */
+	EXPECT_EQ(lis_dm_report_status(G.dm), 0);
+	lis_msleep(50);
+	hs_balloon_stats(dmh, &st);
+	EXPECT_EQ(st.num_committed, 5000 + 1200);
+	/* unballoon 500 (the last ballooned first), then the rest */
+	memset(&o, 0, sizeof(o));
+	o.kind = 1;
+	o.pages = 500;
+	EXPECT_EQ(dm_op(&o), 0);
+	EXPECT_EQ(G.freed, 500);
+	o.done = false;
+	o.pages = 700;
+	EXPECT_EQ(dm_op(&o), 0);
+	EXPECT_EQ(G.freed, 1200);
+	hs_balloon_stats(dmh, &st);
+	EXPECT_EQ(st.ballooned, 0);
+	/* hot add of one aligned block */
+	memset(&o, 0, sizeof(o));
+	o.kind = 2;
+	o.range.start = 0x400000;
+	o.range.count = 32768;
+	EXPECT_EQ(dm_op(&o), 0);
+	EXPECT_EQ(o.added, 32768);
+	EXPECT_EQ(o.result, 1);
+	EXPECT_EQ(G.ha_first, 0x400000);
+	hs_balloon_stats(dmh, &st);
+	EXPECT_EQ(st.protocol_errors, 0);
+	EXPECT_EQ(tenv_host_errors(G.env), 0);
 	teardown();
 }
 
