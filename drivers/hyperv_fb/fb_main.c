@@ -324,7 +324,14 @@ static const struct hv_vmbus_device_id hvfb_id_table[] = {
 	{ .guid = LIS_VMBUS_CLASS_GUID(LIS_SVID_CLASS_BYTES) },
 	{ },
 };
+/*
+ * udev loads us for the device only where the kernel's own set has
+ * hyperv_fb; where it has just hyperv_drm (ours is built there too) we are
+ * loaded by hand, and never race hyperv_drm for the device.
+ */
+#ifdef HAVE_FB_HYPERV_IN_TREE
 MODULE_DEVICE_TABLE(vmbus, hvfb_id_table);
+#endif
 
 static struct lis_vmbus_driver hvfb_driver = {
 	.name = "hyperv_fb",
