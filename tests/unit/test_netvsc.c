@@ -1696,6 +1696,7 @@ LIS_TEST(crafted_nvsp_messages_and_completions_are_checked_before_use)
 	ASSERT(setup(&su));
 	ch = primary_of(t);
 	memset(m, 0, sizeof(m));
+	port_log_clear();
 	/* unknown type, too short, a VF association without its fields */
 	put32(m, 999);
 	EXPECT_EQ(hs_channel_send(ch, LIS_VMBUS_PKT_DATA_INBAND, 0, 0, m, 40), 0);
@@ -1705,6 +1706,13 @@ LIS_TEST(crafted_nvsp_messages_and_completions_are_checked_before_use)
 	st = settle(t);
 	EXPECT_EQ(st.rx_bad_nvsp, 3);
 	EXPECT_EQ(t->vf_events, 0);
+	/* each one counted and logged (rate-limited in the kernel), naming the
+	 * channel and what was wrong */
+	EXPECT(port_log_contains("hv_netvsc: channel "));
+	EXPECT(port_log_contains("dropped NVSP message 999 of 40 bytes"));
+	/* (VMBus packets are whole 8-byte units: the short one arrives as 8) */
+	EXPECT(port_log_contains("dropped NVSP message 999 of 8 bytes"));
+	EXPECT(port_log_contains("dropped a 8-byte VF association"));
 	/* send tables: 8 entries, a channel number past 63, past the message */
 	put32(m, LIS_NVSP_MSG_SEND_INDIRECTION_TABLE);
 	put32(m + 4, 8);
@@ -1729,6 +1737,7 @@ LIS_TEST(crafted_nvsp_messages_and_completions_are_checked_before_use)
 	EXPECT_EQ(hs_channel_send(ch, LIS_VMBUS_PKT_COMP, 0, 1ull << 32, m, 4), 0);
 	st = settle(t);
 	EXPECT_EQ(st.bad_completions, 3);
+	EXPECT(port_log_contains("dropped a send completion with unknown transaction id"));
 	/* a GPA-direct packet is never for us */
 	memset(raw, 0, sizeof(raw));
 	raw[0] = LIS_VMBUS_PKT_DATA_USING_GPA_DIRECT;
@@ -1737,6 +1746,7 @@ LIS_TEST(crafted_nvsp_messages_and_completions_are_checked_before_use)
 	EXPECT_EQ(hs_channel_send_raw(ch, raw, 48), 0);
 	st = settle(t);
 	EXPECT_EQ(st.rx_bad_packet, 1);
+	EXPECT(port_log_contains("dropped a packet of type"));
 	EXPECT_EQ(lis_net_protocol_errors(t->net), 10);
 	/* still working */
 	EXPECT_EQ(lis_net_set_filter(t->net, LIS_NDIS_FILTER_DIRECTED), 0);
