@@ -21,7 +21,7 @@ NV_MAC_A=$VM_VF_MAC
 NV_MAC_B=00:15:5d:4c:00:0b
 NV_IP_A=10.77.0.1
 NV_IP_B=10.77.0.2
-NV_BLOB_MB=4
+NV_BLOB_MB=2
 # the NICs' largest frame (GEN_MAXIMUM_FRAME_SIZE): jumbo frames pass the switch
 NV_HOST_MTU=9000
 
