@@ -304,6 +304,38 @@ else
 	why="no interfaces"
 fi
 say vm:netvsc:unload_reload "$why"
+UR_WHY=$why
+
+# ---- rescind: the host takes NIC A away, its VF under it, while it sends ----
+why=
+if [ -n "${IF_A-}" ] && [ -z "$UR_WHY" ]; then
+	rel0=$(vm_state relids_released)
+	gp0=$(vm_state gpadls)
+	vm_run 30 "a=$IF_A; "'v=$(ls -d /sys/class/net/$a/lower_* 2>/dev/null) || exit 1; echo "vf=${v##*/lower_}"; ping -i 0.05 -W 1 '"$NV_IP_B"' >/dev/null 2>&1 & echo $! > /tmp/nvping; sleep 1'
+	VF=$(printf '%s' "$VM_OUT" | sed -n 's/^vf=//p')
+	if [ "$VM_RC" != 0 ] || [ -z "$VF" ]; then
+		guest_fail
+		why="no VF under $IF_A before the rescind"
+	fi
+	[ -z "$why" ] && { r=$(vm_ctl netvsp-rescind nva) || why="hostsim-vm netvsp-rescind: $r"; }
+	[ -z "$why" ] && { wait_dev "$NV_A" absent || why="NIC A is still on the vmbus 15 s after the rescind"; }
+	[ -z "$why" ] && { vm_run 30 "a=$IF_A; v=$VF; "'kill $(cat /tmp/nvping) 2>/dev/null; [ -e /sys/class/net/$a ] && exit 1; [ -e /sys/class/net/$v ] || exit 2; [ -e /sys/class/net/$v/master ] && exit 3; ip link show $v' || true; }
+	case $VM_RC in
+	0|'') ;;
+	1) why="$IF_A remained after the rescind" ;;
+	2) why="the VF $VF went with $IF_A" ;;
+	*) guest_fail; why="the VF $VF still has a master" ;;
+	esac
+	# the primary and its sub-channel: released, their buffers torn down
+	[ -z "$why" ] && { vm_wait "relids_released>=$((rel0 + VM_SMP))" 10000 >/dev/null ||
+		why="hostsim saw $(( $(vm_state relids_released) - rel0 )) RELID_RELEASED, want $VM_SMP"; }
+	[ -z "$why" ] && [ "$(vm_state gpadls)" -gt $((gp0 - 3)) ] &&
+		why="$(( gp0 - $(vm_state gpadls) )) GPADLs torn down, want the ring and both buffers"
+	[ -z "$why" ] && echo "    $IF_A gone with the device, $VF a NIC of its own again"
+else
+	why="skipped: unload/reload failed"
+fi
+say vm:netvsc:rescind_while_sending_releases_nic_and_vf "$why"
 
 # the host saw nothing malformed from our netvsc
 for n in nva nvb; do

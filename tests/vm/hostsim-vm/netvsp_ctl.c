@@ -14,6 +14,7 @@
  *					PCI NIC that plays the VF): frames the
  *					switch sends to the VF go to PEER, frames
  *					from PEER enter the switch at its host port
+ *   netvsp-rescind NAME			rescind the NIC (all its channels)
  *   netvsp-stats NAME			hs_netvsp_stats (and the VF wire's
  *					counters) as key=value lines
  * NICs live until the host process ends.
@@ -173,12 +174,14 @@ static void nv_simple(char **argv, unsigned int argc, FILE *f)
 	else if (n >= 0 && !strcmp(argv[0], "netvsp-vf") && argc == 4)
 		rc = hs_netvsp_vf_associate(NV[n].nic, !strcmp(argv[2], "add"),
 					    (uint32_t)strtoul(argv[3], NULL, 0));
+	else if (n >= 0 && !strcmp(argv[0], "netvsp-rescind") && argc == 2)
+		rc = hs_device_rescind(hs_netvsp_device(NV[n].nic));
 	pthread_mutex_unlock(&nv_lock);
 	if (rc) {
 		fprintf(f, "error: %s %s failed\n", argv[0], argv[1]);
 		return;
 	}
-	event("%s %s %s", argv[0], argv[1], argv[2]);
+	event("%s %s %s", argv[0], argv[1], argc > 2 ? argv[2] : "");
 	fprintf(f, "ok\n");
 }
 
@@ -220,7 +223,8 @@ static int netvsp_command(char **argv, unsigned int argc, FILE *f)
 	else if (!strcmp(argv[0], "netvsp-vfport") && argc == 4)
 		nv_vfport(argv, f);
 	else if ((!strcmp(argv[0], "netvsp-link") && argc == 3) ||
-		 (!strcmp(argv[0], "netvsp-vf") && argc == 4))
+		 (!strcmp(argv[0], "netvsp-vf") && argc == 4) ||
+		 (!strcmp(argv[0], "netvsp-rescind") && argc == 2))
 		nv_simple(argv, argc, f);
 	else if (!strcmp(argv[0], "netvsp-stats") && argc == 2)
 		nv_stats_cmd(argv[1], f);
