@@ -1476,4 +1476,94 @@ LIS_TEST(fcopy_start_reaches_the_daemon_with_utf8_names)
 	lis_icd_destroy(d);
 }
 
+/* ---- against hostsim's own IC models (hs_ic_*): the host side written
+ *      from the fact sheet, not by us for these tests ---- */
+
+static struct hs_ic *hsic_up(struct rig *g, enum lis_ic_service svc, enum hs_ic_service hsvc)
+{
+	struct tdriver drv = { .probe = tg_probe };
+	struct hs_ic_config cfg;
+	struct hs_ic *ic;
+
+	memset(g, 0, sizeof(*g));
+	memset(&guest, 0, sizeof(guest));
+	pthread_mutex_init(&guest.lock, NULL);
+	guest.cfg.service = svc;
+	guest.cfg.ops = &tg_ops;
+	guest.cfg.daemon_timeout_ms = 300;
+	g->env = tenv_create(NULL);
+	if (!g->env)
+		return NULL;
+	tguid(ic_class[svc], drv.class_id.b);
+	tenv_add_driver(g->env, &drv);
+	memset(&cfg, 0, sizeof(cfg));
+	cfg.service = hsvc;
+	ic = hs_ic_add(tenv_host(g->env), &cfg);
+	if (!ic || tenv_boot(g->env) || !guest.ic)
+		return NULL;
+	{
+		int r = hs_ic_wait_negotiated(ic, 5000);
+		struct hs_ic_stats st;
+		struct hs_ic_response resp;
+
+		hs_ic_stats(ic, &st);
+		if (r) {
+			memset(&resp, 0, sizeof(resp));
+			hs_ic_last_response(ic, &resp, NULL, 0);
+			fprintf(stderr, "    service %d: negotiation %d (open %d negotiated %d refused %d answers %llu errors %llu; last: viol %#x len %u status %#x)\n",
+				svc, r, st.open, st.negotiated, st.refused, (unsigned long long)st.answers,
+				(unsigned long long)st.protocol_errors, resp.violations, resp.len, resp.status);
+		}
+		return r == 0 ? ic : NULL;
+	}
+}
+
+LIS_TEST(hostsim_ic_models_get_answers_from_every_service)
+{
+	struct hs_ic_time t = { .unix_sec = 1700000000, .flags = HS_TIMESYNC_SYNC };
+	struct hs_ic_stats st;
+	struct rig g;
+	struct hs_ic *ic;
+	uint64_t seq = 0;
+	uint32_t status = 1, flags = 0;
+
+	ic = hsic_up(&g, LIS_IC_HEARTBEAT, HS_IC_HEARTBEAT);
+	ASSERT(ic);
+	EXPECT_EQ(hs_ic_heartbeat(ic, 7, &seq, &status, 3000), 0);
+	EXPECT_EQ(seq, 8);
+	rig_down(&g);
+
+	ic = hsic_up(&g, LIS_IC_TIMESYNC, HS_IC_TIMESYNC);
+	ASSERT(ic);
+	status = 1;
+	EXPECT_EQ(hs_ic_timesync(ic, &t, &status, 3000), 0);
+	EXPECT_EQ(status, 0);
+	EXPECT_EQ(guest.samples, 1);
+	hs_ic_stats(ic, &st);
+	EXPECT_EQ(st.protocol_errors, 0);
+	rig_down(&g);
+
+	ic = hsic_up(&g, LIS_IC_SHUTDOWN, HS_IC_SHUTDOWN);
+	ASSERT(ic);
+	status = 1;
+	EXPECT_EQ(hs_ic_shutdown(ic, 0, 0, 0, "bye", &status, 3000), 0);
+	EXPECT_EQ(status, 0);
+	rig_down(&g);
+
+	/* no daemon: answered E_FAIL once the daemon deadline (300 ms) passes */
+	ic = hsic_up(&g, LIS_IC_VSS, HS_IC_VSS);
+	ASSERT(ic);
+	status = 0;
+	EXPECT_EQ(hs_ic_vss(ic, HS_VSS_FREEZE, 0, &status, &flags, 3000), 0);
+	EXPECT_EQ(status, HS_IC_E_FAIL);
+	rig_down(&g);
+
+	ic = hsic_up(&g, LIS_IC_FCOPY, HS_IC_FCOPY);
+	ASSERT(ic);
+	status = 0;
+	EXPECT_EQ(hs_ic_fcopy_start(ic, "a", "/tmp", 0, 1, &status, 3000), 0);
+	EXPECT_EQ(status, HS_IC_E_FAIL);
+	rig_down(&g);
+}
+
 LIS_TEST_MAIN("utils")

@@ -391,6 +391,11 @@ void lis_channel_dispatch(struct lis_vmbus *vmbus, u32 relid)
 	ch = LIS_READ_ONCE(vmbus->relid_map[relid]);
 	if (!ch)
 		return;
+	/* the host may write as soon as it has sent OPENCHANNEL_RESULT, before
+	 * the opener has seen it: lis_channel_open runs the event again once
+	 * the channel is open */
+	if (LIS_READ_ONCE(ch->state) == LIS_CH_OPENING)
+		return;
 	lis_spin_lock(&ch->cb_lock, flags);
 	fn = ch->on_event;
 	ctx = ch->cb_ctx;
@@ -517,7 +522,11 @@ int lis_channel_open(struct lis_channel *ch, const struct lis_channel_open_args 
 		ret = -EIO;
 		goto teardown;
 	}
-	ch->state = LIS_CH_OPEN;
+	LIS_WRITE_ONCE(ch->state, LIS_CH_OPEN);
+	lis_mb();
+	/* what the host sent while we were opening (see lis_channel_dispatch) */
+	if (lis_ring_has_data(&ch->in))
+		lis_vmbus_kick_channel(vmbus, ch->relid, ch->target_cpu);
 	lis_mutex_unlock(&ch->lock);
 	return 0;
 

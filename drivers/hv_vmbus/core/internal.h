@@ -209,6 +209,8 @@ void lis_channel_offer(struct lis_vmbus *vmbus, const struct lis_vmbus_msg_offer
 void lis_channel_rescind(struct lis_vmbus *vmbus, u32 relid);
 void lis_channel_mark_rescinded(struct lis_vmbus *vmbus, u32 relid);
 void lis_channel_dispatch(struct lis_vmbus *vmbus, u32 relid);
+/* run a channel's event again on its CPU, as if the host had signalled */
+void lis_vmbus_kick_channel(struct lis_vmbus *vmbus, u32 relid, unsigned int cpu);
 void lis_channel_free_all(struct lis_vmbus *vmbus);
 
 /* channel_raw.c */

@@ -179,6 +179,14 @@ static void take_message(struct lis_vmbus *vmbus, struct lis_cpu *c)
 	vmbus->cfg.env->defer_messages(vmbus->cfg.env_ctx);
 }
 
+void lis_vmbus_kick_channel(struct lis_vmbus *vmbus, u32 relid, unsigned int cpu)
+{
+	if (cpu >= vmbus->cfg.nr_cpus || !relid || relid >= LIS_VMBUS_MAX_RELID)
+		return;
+	lis_set_bit(relid, sief_area(&vmbus->cpus[cpu]));
+	vmbus->cfg.env->defer_events(vmbus->cfg.env_ctx, cpu);
+}
+
 void lis_vmbus_run_events(struct lis_vmbus *vmbus, unsigned int cpu)
 {
 	unsigned long *area, word;
