@@ -282,6 +282,10 @@ say vm:reload "$why"
 # shellcheck source=tests/vm/mem_sock_uio.sh
 . "$TOP/tests/vm/mem_sock_uio.sh"
 
+# ---- hv_utils, the daemons, hid_hyperv, hyperv_keyboard ----
+# shellcheck source=tests/vm/utils.sh
+. "$TOP/tests/vm/utils.sh"
+
 # ---- the bridge's view: SynIC MSRs on their own CPU, nothing faulted ----
 vm_run 30 "cat $BR/lisvm_stats"
 printf '%s' "$VM_OUT" | tr '\n' ' ' | sed 's/^/    bridge: /;s/ *$/\n/'
@@ -340,6 +344,9 @@ else
 	why="skipped: no new kernel"
 fi
 say vm:kexec:hv_vmbus_up_in_new_kernel "$why"
+
+# ---- the shutdown IC powers the guest off (last: the guest is gone after it) ----
+utils_shutdown_check
 
 # ---- what the host and the guest kernel say overall ----
 st=$(vm_ctl state)

@@ -40,6 +40,7 @@ HVER=$(dpkg-query -W -f='${Version}' "linux-headers-$KREL" 2>/dev/null || true)
 # their dependencies, in load order in $KMODS/load-order
 KMODS=$CACHE/kmods
 KMODS_WANT="crc32c_generic crc64_rocksoft_generic sd_mod sr_mod ata_piix ext4 e1000 8021q"
+KMODS_WANT+=" hid evdev"	# hid_hyperv and its input events (tests/vm/utils.sh)
 KMODS_WANT+=" vsock uio"	# hv_sock, uio_hv_generic (tests/vm/mem_sock_uio.sh)
 if [ ! -s "$VMLINUZ" ] || [ "$(cat "$CACHE/version" 2>/dev/null)" != "$HVER" ] ||
    [ "$(cat "$KMODS/want" 2>/dev/null)" != "$KMODS_WANT" ]; then
@@ -140,6 +141,9 @@ if stale "$OUT/vm/lis-nettool" "$TOP/tests/vm/guest/lis-nettool.c"; then	# the n
 	gcc -static -O2 -Wall -Wextra -Werror -o "$OUT/vm/lis-nettool" "$TOP/tests/vm/guest/lis-nettool.c" ||
 		die "lis-nettool does not build"
 fi
+
+# lis-evread and the static daemons for the hv_utils checks
+make -s -f "$TOP/tests/vm/guest/utils.mk" OUT="$OUT" || die "tests/vm/guest/utils.mk does not build"
 
 # ---- 5. the initramfs ----
 INITRD=$OUT/vm/$KREL/initramfs.cpio

@@ -33,6 +33,7 @@ install -m 0755 "$TOP/tests/vm/guest/init" "$root/init"
 install -m 0755 "$TOP/tests/vm/guest/lisvm-agent" "$root/bin/lisvm-agent"
 install -m 0755 "$BUSYBOX" "$root/bin/busybox"
 install -m 0755 "$OUT/vm/lis-kexec" "$root/bin/lis-kexec"
+install -m 0755 "$OUT"/vm/utils/* "$root/bin/"	# lis-evread, static daemons (tests/vm/utils.sh)
 install -m 0755 "$OUT/vm/lis-nettool" "$root/bin/lis-nettool"	# the netvsc checks' ethtool
 install -m 0755 "$OUT/vm/lis-dmsock" "$root/bin/lis-dmsock"	# hv_sock and uio checks
 n=0

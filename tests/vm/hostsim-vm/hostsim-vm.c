@@ -487,6 +487,8 @@ static void put_state(FILE *f, const struct hs_vmbus_state *st)
 
 /* storvsp controllers and their LUNs (storvsp, lun, storvsp-stats) */
 #include "storvsp_ctl.c"
+/* ICs, synthetic mouse and keyboard (ic*, mouse*, kbd*) */
+#include "utils_ctl.c"
 /* synthetic NICs on one switch (netvsp, netvsp-link, -vf, -vfport, -stats) */
 #include "netvsp_ctl.c"
 /* dynamic memory, hv_sock and the uio echo device (balloon*, vsock*, echo*) */
@@ -577,6 +579,8 @@ static void ctl_command(char *line, FILE *f)
 		atomic_store(&S.stop, true);
 		fprintf(f, "ok\n");
 	} else if (storvsp_command(argv, argc, f)) {
+		/* answered */
+	} else if (utils_command(argv, argc, f)) {
 		/* answered */
 	} else if (netvsp_command(argv, argc, f)) {
 		/* answered */
