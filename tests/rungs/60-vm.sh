@@ -274,6 +274,10 @@ say vm:reload "$why"
 # shellcheck source=tests/vm/storvsc.sh
 . "$TOP/tests/vm/storvsc.sh"
 
+# ---- hyperv_fb and pci-hyperv: the synthetic video device and a vPCI bus ----
+# shellcheck source=tests/vm/pci_fb.sh
+. "$TOP/tests/vm/pci_fb.sh"
+
 # ---- hv_netvsc: two simulated NICs, traffic, link, the VF ----
 # shellcheck source=tests/vm/netvsc.sh
 . "$TOP/tests/vm/netvsc.sh"

@@ -137,6 +137,10 @@ if stale "$OUT/vm/lis-dmsock" "$TOP/tests/vm/guest/lis-dmsock.c"; then
 	gcc -static -O2 -Wall -Wextra -Werror -o "$OUT/vm/lis-dmsock" "$TOP/tests/vm/guest/lis-dmsock.c" ||
 		die "lis-dmsock does not build"
 fi
+if stale "$OUT/vm/lis-fbtool" "$TOP/tests/vm/guest/lis-fbtool.c"; then
+	gcc -static -O2 -Wall -Wextra -Werror -o "$OUT/vm/lis-fbtool" "$TOP/tests/vm/guest/lis-fbtool.c" ||
+		die "lis-fbtool does not build"
+fi
 if stale "$OUT/vm/lis-nettool" "$TOP/tests/vm/guest/lis-nettool.c"; then	# the netvsc checks' ethtool
 	gcc -static -O2 -Wall -Wextra -Werror -o "$OUT/vm/lis-nettool" "$TOP/tests/vm/guest/lis-nettool.c" ||
 		die "lis-nettool does not build"

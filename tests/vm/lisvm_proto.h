@@ -32,6 +32,15 @@
 #define LISVM_SHM_SIZE		(64u * 1024u)	/* a power of two, as BAR2 needs */
 #define LISVM_HOST_PEER		0u	/* the host process's ivshmem peer id */
 #define LISVM_GUEST_PEER	1u	/* the QEMU guest's peer id */
+/* MMIO for VMBus devices (the synthetic video's VRAM, the vPCI config
+ * window and BARs), handed to hv_vmbus as lis_vmbus_test_mmio: the top
+ * 32 MiB of the 512 MiB of guest RAM, above the rung's mem=384M limit, so
+ * the guest kernel has no e820 entry there (x86 allocates no MMIO inside
+ * one) and the host process sees the bytes in the RAM file.  hv_balloon's
+ * hot add takes that memory later, once the video and vPCI drivers have
+ * given it back (tests/vm/pci_fb.sh). */
+#define LISVM_MMIO_START	0x1E000000ull
+#define LISVM_MMIO_SIZE		0x02000000ull
 
 enum lisvm_op {
 	/* in[0] nr_cpus, in[1] vp_offset; out[0] hellos seen by the host */

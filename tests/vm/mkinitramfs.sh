@@ -36,6 +36,7 @@ install -m 0755 "$OUT/vm/lis-kexec" "$root/bin/lis-kexec"
 install -m 0755 "$OUT"/vm/utils/* "$root/bin/"	# lis-evread, static daemons (tests/vm/utils.sh)
 install -m 0755 "$OUT/vm/lis-nettool" "$root/bin/lis-nettool"	# the netvsc checks' ethtool
 install -m 0755 "$OUT/vm/lis-dmsock" "$root/bin/lis-dmsock"	# hv_sock and uio checks
+install -m 0755 "$OUT/vm/lis-fbtool" "$root/bin/lis-fbtool"	# the framebuffer checks
 n=0
 for ko in "$OUT/$KREL"/*.ko; do
 	[ -e "$ko" ] || continue

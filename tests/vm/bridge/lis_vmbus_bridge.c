@@ -35,6 +35,7 @@
 #include <asm/processor.h>
 #include <asm/cpufeature.h>
 #include <lis/vmbus.h>
+#include <lis/vmbus_driver.h>
 #include "lisvm_proto.h"
 
 #define LISVM_NAME		"lis_vmbus_bridge"
@@ -270,6 +271,15 @@ const struct lis_platform lis_vmbus_test_platform = {
 	.clear_handler = lisvm_clear_handler,
 };
 EXPORT_SYMBOL_GPL(lis_vmbus_test_platform);
+
+/* MMIO ranges for VMBus devices, standing in for the VMBus ACPI device's
+ * _CRS (lisvm_proto.h: guest RAM above the kernel's mem= limit, which the
+ * host process sees) */
+const struct lis_vmbus_test_mmio lis_vmbus_test_mmio = {
+	.count = 1,
+	.range = { { .start = LISVM_MMIO_START, .size = LISVM_MMIO_SIZE } },
+};
+EXPORT_SYMBOL_GPL(lis_vmbus_test_mmio);
 
 /* hv_vmbus's interrupt entry and kexec/crash handlers: we are loaded
  * first and cannot link to it, so hv_vmbus stores them here */

@@ -487,6 +487,8 @@ static void put_state(FILE *f, const struct hs_vmbus_state *st)
 
 /* storvsp controllers and their LUNs (storvsp, lun, storvsp-stats) */
 #include "storvsp_ctl.c"
+/* synthetic video and vPCI (svid, vpci, vpci-func, ...) */
+#include "vpci_ctl.c"
 /* ICs, synthetic mouse and keyboard (ic*, mouse*, kbd*) */
 #include "utils_ctl.c"
 /* synthetic NICs on one switch (netvsp, netvsp-link, -vf, -vfport, -stats) */
@@ -579,6 +581,8 @@ static void ctl_command(char *line, FILE *f)
 		atomic_store(&S.stop, true);
 		fprintf(f, "ok\n");
 	} else if (storvsp_command(argv, argc, f)) {
+		/* answered */
+	} else if (vpci_command(argv, argc, f)) {
 		/* answered */
 	} else if (utils_command(argv, argc, f)) {
 		/* answered */
@@ -774,6 +778,7 @@ static int serve(int argc, char **argv)
 		}
 	}
 	pthread_join(mbox, NULL);
+	vpci_ctl_stop();
 	unlink(S.sock_path);
 	unlink(S.ctl_path);
 	hs_destroy(S.h);
