@@ -1,9 +1,9 @@
 /* SPDX-License-Identifier: GPL-2.0 */
 /*
- * The HID core as a transport driver sees it: allocate a device, add it
- * (the core parses the report descriptor through ll_driver->parse), feed it
- * raw input reports.  Exported only when the kernel has CONFIG_HID (y or m),
- * which hid_hyperv cannot do without.
+ * 2.6.26 (the HID bus): the HID core as a transport driver sees it —
+ * allocate a device, add it (the core parses the report descriptor through
+ * ll_driver->parse), feed it raw input reports.  Exported only when the
+ * kernel has CONFIG_HID (y or m), which hid_hyperv cannot do without.
  * lis-export: hid_allocate_device hid_add_device hid_destroy_device hid_input_report hid_parse_report __hid_register_driver hid_unregister_driver
  */
 #include <linux/hid.h>
