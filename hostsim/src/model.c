@@ -142,3 +142,45 @@ uint64_t hs_gpa_bytes(const struct hs_packet *p)
 	}
 	return total;
 }
+
+void hs_model_ready(struct hs_channel *ch, pthread_mutex_t *lock,
+		    void (*fn)(void *model, const struct hs_packet *p), void *model)
+{
+	struct hs_packet p;
+
+	pthread_mutex_lock(lock);
+	while (hs_channel_recv(ch, &p) > 0)
+		fn(model, &p);
+	pthread_mutex_unlock(lock);
+}
+
+void hs_model_writable(struct hs_channel *ch, pthread_mutex_t *lock, struct hs_outq *q)
+{
+	pthread_mutex_lock(lock);
+	hs_outq_flush(q, ch);
+	pthread_mutex_unlock(lock);
+}
+
+void hs_model_sync_init(pthread_mutex_t *lock, pthread_cond_t *cond)
+{
+	pthread_condattr_t ca;
+
+	pthread_mutex_init(lock, NULL);
+	pthread_condattr_init(&ca);
+	pthread_condattr_setclock(&ca, CLOCK_MONOTONIC);
+	pthread_cond_init(cond, &ca);
+	pthread_condattr_destroy(&ca);
+}
+
+void hs_model_offer(struct hs_offer *o, const uint8_t cls[16], const uint8_t inst[16],
+		    uint64_t seed)
+{
+	static const uint8_t zero[16];
+
+	memset(o, 0, sizeof(*o));
+	memcpy(o->class_guid, cls, 16);
+	if (memcmp(inst, zero, 16))
+		memcpy(o->instance_guid, inst, 16);
+	else
+		hs_make_guid(o->instance_guid, seed);
+}

@@ -8,6 +8,7 @@
 #ifndef HS_MODEL_H
 #define HS_MODEL_H
 
+#include <pthread.h>
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -42,6 +43,19 @@ struct hs_mchan *hs_mchan_get(struct hs_mchan **v, unsigned int *n, struct hs_ch
 void hs_mchan_free(struct hs_mchan *v, unsigned int n);
 /* the bytes a GPA-direct packet's ranges describe */
 uint64_t hs_gpa_bytes(const struct hs_packet *p);
+
+/* the ready() and writable() of a model with one lock: every packet the
+ * guest wrote goes to fn(model, packet) under `lock`; packets that waited
+ * for ring space in `q` are sent under it */
+void hs_model_ready(struct hs_channel *ch, pthread_mutex_t *lock,
+		    void (*fn)(void *model, const struct hs_packet *p), void *model);
+void hs_model_writable(struct hs_channel *ch, pthread_mutex_t *lock, struct hs_outq *q);
+/* a model's lock and condition variable (CLOCK_MONOTONIC, for timed waits) */
+void hs_model_sync_init(pthread_mutex_t *lock, pthread_cond_t *cond);
+/* an offer of class `cls`: instance `inst`, or one made up from `seed` when
+ * `inst` is all zero */
+void hs_model_offer(struct hs_offer *o, const uint8_t cls[16], const uint8_t inst[16],
+		    uint64_t seed);
 
 /* ---- SHA-256 (FIPS 180-4) ------------------------------------------------------- */
 struct hs_sha256 {

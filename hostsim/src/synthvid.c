@@ -361,8 +361,9 @@ static void dirt(struct hs_svid *v, const uint8_t *m, uint32_t len)
 	}
 }
 
-static void message(struct hs_svid *v, const struct hs_packet *p)
+static void message(void *model, const struct hs_packet *p)
 {
+	struct hs_svid *v = model;
 	const uint8_t *d = p->payload;
 	uint32_t psize, len;
 
@@ -443,21 +444,15 @@ static void sv_closed(struct hs_channel *ch)
 static void sv_ready(struct hs_channel *ch)
 {
 	struct hs_svid *v = hs_device_priv(hs_channel_device(ch));
-	struct hs_packet p;
 
-	pthread_mutex_lock(&v->lock);
-	while (hs_channel_recv(ch, &p) > 0)
-		message(v, &p);
-	pthread_mutex_unlock(&v->lock);
+	hs_model_ready(ch, &v->lock, message, v);
 }
 
 static void sv_writable(struct hs_channel *ch)
 {
 	struct hs_svid *v = hs_device_priv(hs_channel_device(ch));
 
-	pthread_mutex_lock(&v->lock);
-	hs_outq_flush(&v->outq, ch);
-	pthread_mutex_unlock(&v->lock);
+	hs_model_writable(ch, &v->lock, &v->outq);
 }
 
 static void free_svid(struct hs_svid *v)
@@ -573,9 +568,7 @@ struct hs_device *hs_svid_device(struct hs_svid *v)
 
 struct hs_svid *hs_svid_add(struct hs_host *h, const struct hs_svid_config *cfg)
 {
-	static const uint8_t zero[16];
 	const struct hs_svid_res *res;
-	pthread_condattr_t ca;
 	const uint32_t *ver;
 	struct hs_svid *v;
 	struct hs_offer o;
@@ -602,18 +595,8 @@ struct hs_svid *hs_svid_add(struct hs_host *h, const struct hs_svid_config *cfg)
 	v->default_index = cfg->nres ? cfg->default_index : 1;
 	v->dirt_needed = true;
 	v->st.vram_bytes = (uint64_t)(cfg->vram_mb ? cfg->vram_mb : 8) << 20;
-	pthread_mutex_init(&v->lock, NULL);
-	pthread_condattr_init(&ca);
-	pthread_condattr_setclock(&ca, CLOCK_MONOTONIC);
-	pthread_cond_init(&v->cond, &ca);
-	pthread_condattr_destroy(&ca);
-
-	memset(&o, 0, sizeof(o));
-	memcpy(o.class_guid, svid_class, 16);
-	if (memcmp(cfg->instance_guid, zero, 16))
-		memcpy(o.instance_guid, cfg->instance_guid, 16);
-	else
-		hs_make_guid(o.instance_guid, (uint64_t)(uintptr_t)v ^ 0x5356ull);
+	hs_model_sync_init(&v->lock, &v->cond);
+	hs_model_offer(&o, svid_class, cfg->instance_guid, (uint64_t)(uintptr_t)v ^ 0x5356ull);
 	o.mmio_megabytes = (uint16_t)(v->st.vram_bytes >> 20);
 	o.monitor_allocated = cfg->monitored;
 	v->dev = hs_device_add(h, &o, &sv_ops, v);

@@ -589,8 +589,9 @@ static void ejection_complete(struct hs_vpci *b, const uint8_t *m, uint32_t len)
 	show_window(b);
 }
 
-static void message(struct hs_vpci *b, const struct hs_packet *p)
+static void message(void *model, const struct hs_packet *p)
 {
+	struct hs_vpci *b = model;
 	const uint8_t *m = p->payload;
 	uint32_t len = p->payload_len, type;
 	bool answered;
@@ -716,21 +717,15 @@ static void vp_closed(struct hs_channel *ch)
 static void vp_ready(struct hs_channel *ch)
 {
 	struct hs_vpci *b = hs_device_priv(hs_channel_device(ch));
-	struct hs_packet p;
 
-	pthread_mutex_lock(&b->lock);
-	while (hs_channel_recv(ch, &p) > 0)
-		message(b, &p);
-	pthread_mutex_unlock(&b->lock);
+	hs_model_ready(ch, &b->lock, message, b);
 }
 
 static void vp_writable(struct hs_channel *ch)
 {
 	struct hs_vpci *b = hs_device_priv(hs_channel_device(ch));
 
-	pthread_mutex_lock(&b->lock);
-	hs_outq_flush(&b->outq, ch);
-	pthread_mutex_unlock(&b->lock);
+	hs_model_writable(ch, &b->lock, &b->outq);
 }
 
 static void free_vpci(struct hs_vpci *b)
@@ -980,8 +975,6 @@ struct hs_device *hs_vpci_device(struct hs_vpci *b)
 
 struct hs_vpci *hs_vpci_add(struct hs_host *h, const struct hs_vpci_config *cfg)
 {
-	static const uint8_t zero[16];
-	pthread_condattr_t ca;
 	const uint32_t *v;
 	struct hs_vpci *b;
 	struct hs_offer o;
@@ -993,18 +986,8 @@ struct hs_vpci *hs_vpci_add(struct hs_host *h, const struct hs_vpci_config *cfg)
 	for (v = cfg->versions ? cfg->versions : default_versions; *v && b->nversions < 8; v++)
 		b->versions[b->nversions++] = *v;
 	b->in_memory = cfg->window_in_memory;
-	pthread_mutex_init(&b->lock, NULL);
-	pthread_condattr_init(&ca);
-	pthread_condattr_setclock(&ca, CLOCK_MONOTONIC);
-	pthread_cond_init(&b->cond, &ca);
-	pthread_condattr_destroy(&ca);
-
-	memset(&o, 0, sizeof(o));
-	memcpy(o.class_guid, vpci_class, 16);
-	if (memcmp(cfg->instance_guid, zero, 16))
-		memcpy(o.instance_guid, cfg->instance_guid, 16);
-	else
-		hs_make_guid(o.instance_guid, (uint64_t)(uintptr_t)b ^ 0x5043ull);
+	hs_model_sync_init(&b->lock, &b->cond);
+	hs_model_offer(&o, vpci_class, cfg->instance_guid, (uint64_t)(uintptr_t)b ^ 0x5043ull);
 	o.monitor_allocated = cfg->monitored;
 	b->dev = hs_device_add(h, &o, &vp_ops, b);
 	if (!b->dev) {

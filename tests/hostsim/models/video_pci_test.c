@@ -26,6 +26,22 @@ static const uint8_t vp_class[16] = {
 	0x9d, 0x52, 0x80, 0x2e, 0x27, 0xed, 0xe1, 0x9f,
 };
 
+/* a host of G_VPS processors (the caller adds its model) */
+static bool host_up(struct guest *g)
+{
+	static const struct hs_config hc = { .nr_vps = G_VPS };
+
+	return !g_setup(g, &hc);
+}
+
+/* the model hostsim made, or NULL with the check failed */
+static void *added(struct guest *g, void *model)
+{
+	if (!model)
+		g_fail(g, "hostsim refused the model's configuration");
+	return model;
+}
+
 /* open the one offer of class `cls`; the offer is copied to `offer` */
 static int open_class(struct guest *g, struct gchan *c, const uint8_t cls[16], uint8_t *offer)
 {
@@ -170,15 +186,7 @@ static bool sv_errors(const struct hs_svid_stats *st, void *arg)
 
 static struct hs_svid *sv_host(struct guest *g, const struct hs_svid_config *cfg)
 {
-	static const struct hs_config hc = { .nr_vps = G_VPS };
-	struct hs_svid *v;
-
-	if (g_setup(g, &hc))
-		return NULL;
-	v = hs_svid_add(g->h, cfg);
-	if (!v)
-		g_fail(g, "hs_svid_add");
-	return v;
+	return host_up(g) ? added(g, hs_svid_add(g->h, cfg)) : NULL;
 }
 
 /* 3.5, resolutions, VRAM, mode, dirt and the pixels the host sees */
@@ -402,6 +410,18 @@ static int vp_d0(struct guest *g, struct gchan *c, uint64_t window, uint32_t rel
 	return (int)rd32(rel + 4);
 }
 
+/* CREATE_INTERRUPT3 for wslot: one vector on one VP, fixed delivery */
+static void irq3(uint8_t *m, uint32_t wslot, uint32_t vector, uint16_t vp)
+{
+	memset(m, 0, 84);
+	wr32(m, VP(0x1B));
+	wr32(m + 4, wslot);
+	wr32(m + 8, vector);
+	wr16(m + 14, 1);
+	wr16(m + 16, 1);
+	wr16(m + 18, vp);
+}
+
 static uint32_t cfg32(struct hs_vpci *b, uint64_t win, uint32_t off)
 {
 	uint32_t v = 0;
@@ -425,15 +445,7 @@ static const struct hs_vpci_func_config nic = {
 
 static struct hs_vpci *vp_host(struct guest *g, const struct hs_vpci_config *cfg)
 {
-	static const struct hs_config hc = { .nr_vps = G_VPS };
-	struct hs_vpci *b;
-
-	if (g_setup(g, &hc))
-		return NULL;
-	b = hs_vpci_add(g->h, cfg);
-	if (!b)
-		g_fail(g, "hs_vpci_add");
-	return b;
+	return host_up(g) ? added(g, hs_vpci_add(g->h, cfg)) : NULL;
 }
 
 struct ejector {
@@ -510,13 +522,8 @@ static void vpci_bus_function_life(struct guest *g)
 		wr32(m + 128, 1);
 		REQUIRE(vp_ask(g, &c, m, 202, r) == 8 && rd32(r) == 0, "RESOURCES_ASSIGNED2");
 		memset(m, 0, sizeof(m));
-		wr32(m, VP(0x1B));
-		wr32(m + 4, 2);
-		wr32(m + 8, 0x31);
-		m[12] = 1;
-		wr16(m + 14, 1);
-		wr16(m + 16, 1);
-		wr16(m + 18, 1);
+		irq3(m, 2, 0x31, 1);
+		m[12] = 1;			/* lowest priority */
 		REQUIRE(vp_ask(g, &c, m, 84, r) == 24 && rd32(r) == 0 && rd16(r + 10) == 1 &&
 			rd32(r + 12) == 0x131 && rd64(r + 16) == 0xFEE01000ull,
 			"CREATE_INTERRUPT3 answer %08x %llx", rd32(r + 12),
@@ -577,12 +584,7 @@ static void vpci_version_fallback(struct guest *g)
 	wr32(m, VP(0x10));
 	wr32(m + 4, 2);
 	REQUIRE(vp_ask(g, &c, m, 148, r) == 8 && rd32(r) == 0, "RESOURCES_ASSIGNED");
-	memset(m, 0, sizeof(m));
-	wr32(m, VP(0x1B));
-	wr32(m + 4, 2);
-	wr32(m + 8, 0x40);
-	wr16(m + 14, 1);
-	wr16(m + 16, 1);
+	irq3(m, 2, 0x40, 0);
 	REQUIRE(vp_ask(g, &c, m, 84, r) == 8 && rd32(r) == 0xC00000BB,
 		"CREATE_INTERRUPT3 on 1.2 not refused");
 	memset(m, 0, sizeof(m));
@@ -702,12 +704,7 @@ static void vpci_malformed_requests(struct guest *g)
 	wr32(m, VP(0x05));
 	REQUIRE(!m_send(g, &c, 6, 0, 0, NULL, 0, m, 8), "no completion requested (5)");
 	REQUIRE(next_payload(g, &c, r, sizeof(r), NULL, NULL) == 32, "answered anyway");
-	memset(m, 0, sizeof(m));
-	wr32(m, VP(0x1B));
-	wr32(m + 4, 2);
-	wr32(m + 8, 0x40);
-	wr16(m + 14, 1);
-	wr16(m + 16, 1);
+	irq3(m, 2, 0x40, 0);
 	REQUIRE(vp_ask(g, &c, m, 84, r) == 8 && rd32(r) == 0xC0000001,
 		"interrupt before resources (6)");
 	memset(m, 0, sizeof(m));
@@ -716,12 +713,7 @@ static void vpci_malformed_requests(struct guest *g)
 	REQUIRE(vp_ask(g, &c, m, 150, r) == 8 && rd32(r) == 0xC000090B,
 		"short RESOURCES_ASSIGNED2 (7)");
 	REQUIRE(vp_ask(g, &c, m, 202, r) == 8 && rd32(r) == 0, "RESOURCES_ASSIGNED2");
-	memset(m, 0, sizeof(m));
-	wr32(m, VP(0x1B));
-	wr32(m + 4, 2);
-	wr32(m + 8, 0x40);
-	wr16(m + 14, 1);
-	wr16(m + 16, 1);
+	irq3(m, 2, 0x40, 0);
 	wr16(m + 18, G_VPS + 5);
 	REQUIRE(vp_ask(g, &c, m, 84, r) == 8 && rd32(r) == 0xC000090B, "a VP out of range (8)");
 	wr16(m + 18, 0);
