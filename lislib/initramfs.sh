@@ -148,12 +148,14 @@ unpack_initramfs() {
 	[ "${st[1]}" -eq 0 ] && [ "${st[2]}" -eq 0 ]
 }
 
-# verify_initramfs KVER IMG MODE: prove an image (host path) is right for
-# KVER.  MODE ours: each of our modules for KVER is in it, is byte for byte
-# the file the root loads, and resolves against the kernel's symvers; no
-# blocked in-tree module is in it.  MODE intree: none of ours is in it.
+# verify_initramfs KVER IMG MODE [KIND]: prove an image (host path) is right
+# for KVER.  MODE ours: each of our modules for KVER is in it, is byte for
+# byte the file the root loads, and resolves against the kernel's symvers; no
+# blocked in-tree module is in it.  KIND kdump: mkdumprd takes only what the
+# dump needs, so of ours only hv_vmbus must be there, and whatever else of
+# ours is there must be right.  MODE intree: none of ours is in it.
 verify_initramfs() {
-	local kver=$1 img=$2 mode=$3 u n p rp_ bad=0 symvers=""
+	local kver=$1 img=$2 mode=$3 kind=${4:-initramfs} u n p rp_ bad=0 symvers=""
 	# the built-in drivers path proves its images itself (builtin.sh)
 	[ "$mode" != builtin ] || { verify_builtin_image "$kver" "$img"; return; }
 	u=$(mktemp -d "${TMPDIR:-/tmp}/lis-img.XXXXXX") || return 1
@@ -168,6 +170,9 @@ verify_initramfs() {
 			p=$(resolve_module "$u" "$kver" "$n")
 			rp_=$(resolve_module "$LIS_ROOT" "$kver" "$n")
 			if [ -z "$p" ]; then
+				if [ "$kind" = kdump ] && [ "$n" != hv_vmbus ]; then
+					log "verify $kver: $n is not in the kdump image (not needed for the dump)"; continue
+				fi
 				log "verify $kver: $n is not in the image"; bad=1; continue
 			fi
 			if ! in_lis_dir "$p" || ! in_lis_dir "$rp_"; then
@@ -241,7 +246,7 @@ rebuild_image() {
 		warn "building the image for $kver failed; $img is unchanged"
 		return 1
 	fi
-	if ! verify_initramfs "$kver" "$(rp "$tmp")" "$mode"; then
+	if ! verify_initramfs "$kver" "$(rp "$tmp")" "$mode" "$kind"; then
 		rm -f "$(rp "$tmp")"
 		warn "the new image for $kver failed its check (see the log); $img is unchanged"
 		return 1
@@ -261,12 +266,16 @@ rebuild_image() {
 	log "installed $img (previous kept as $img.lis-prev)"
 }
 
-# restore_image IMG: put the previous image back (rollback)
+# restore_image IMG: put the previous image back (rollback); an image that
+# had no previous one (the kernel had none) is taken away again
 restore_image() {
 	local img=$1
 	if [ -e "$(rp "$img").lis-prev" ]; then
 		mv -f "$(rp "$img").lis-prev" "$(rp "$img")" 2>> "$LIS_LOG" || return 1
 		log "restored $img"
+	elif [ -e "$(rp "$img")" ]; then
+		rm -f "$(rp "$img")" 2>> "$LIS_LOG" || return 1
+		log "removed $img (there was none before)"
 	fi
 	return 0
 }

@@ -140,7 +140,9 @@ plan_packages() {
 	else
 		PLAN_INSTALL+=("$LIS_DKMS_RPM")
 	fi
-	# installed builds no kernel uses any more
+	# installed builds no kernel uses any more (with --kernel the other
+	# kernels are not planned, so their builds stay)
+	[ -z "${LIS_KERNEL:-}" ] || return 0
 	for n in $(installed_lis_packages); do
 		case $n in kmod-lis-*) ;; *) continue ;; esac
 		local keep=0

@@ -30,9 +30,11 @@ kernel_pkg() {
 		case $kind in
 		y) gen_kernel_rpm "$INST/fix" "$k" "$(symvers_of "$fam")" y "$name" >&2 || return 1 ;;
 		lite) gen_kernel_rpm "$INST/fix" "$k" "$(symvers_of "$fam")" m "$name" none >&2 || return 1 ;;
-		*) gen_kernel_rpm "$INST/fix" "$k" "$(symvers_of "$fam")" >&2 || return 1 ;;
+		*) gen_kernel_rpm "$INST/fix" "$k" "$(symvers_of "$fam")" m "$name" >&2 || return 1 ;;
 		esac
 	fi
+	# the package's file name is the one asked for (NAME-VERSION-RELEASE)
+	[ -s "$f" ] || { echo "kernel_pkg: no $f after generating it" >&2; return 1; }
 	printf '%s\n' "$f"
 }
 

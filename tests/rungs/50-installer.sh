@@ -179,6 +179,24 @@ uek_only() {
 		: > "$r/boot/vmlinuz-5.4.17-2136.el7uek.x86_64" && refuses uek 4 "$r" "$M/install.sh" --root "$r" --yes
 }
 check installer:refuses_uek_only_guest uek_only
+only_32bit() {
+	local r=$INST/i686
+	rhel_root "$r" rhel 7.9 "Red Hat Enterprise Linux Server" && mkdir -p "$r/lib/modules/3.10.0-1160.el7.i686" &&
+		: > "$r/boot/vmlinuz-3.10.0-1160.el7.i686" && refuses i686 4 "$r" "$M/install.sh" --root "$r" --yes &&
+		grep -q "x86_64 guests only; this one is i686" <<< "$("$M/install.sh" --root "$r" --yes 2>&1)"
+}
+check installer:refuses_32bit_guest only_32bit
+newer_lis() {
+	local rc=0 out
+	# a lis-tools of version 1 (the medium's is older): refused, --force goes on to the plan
+	gen_base_rpm "$INST/fix" lis-tools lis-tools-test > /dev/null 2>&1 &&
+		root_rpm "$RR" -i "$INST/fix/lis-tools-1-1.x86_64.rpm" > /dev/null 2>&1 || return 1
+	refuses newer 8 "$RR" "$M/install.sh" --root "$RR" --yes || rc=1
+	out=$("$M/install.sh" --root "$RR" --yes --force --dry-run 2>&1) || { echo "--force: $out" | tail -n 3; rc=1; }
+	root_rpm "$RR" -e lis-tools || rc=1
+	return "$rc"
+}
+check installer:refuses_over_a_newer_lis_unless_forced newer_lis
 hyperv_builtin() {
 	local r=$INST/hvy
 	new_root "$r" 'etc/os-release=ID="rhel"
@@ -213,6 +231,11 @@ check installer:refuses_too_little_space_in_boot no_space
 # --- failures at each step roll everything back ---
 FR=$INST/fail
 rhel_root "$FR" rhel 7.9 "Red Hat Enterprise Linux Server" "$K7" "$K7B"
+# as on a real system, each kernel has its image: a rollback must bring back
+# exactly these
+for k in "$K7" "$K7B"; do
+	chroot "$FR" dracut --force --kver "$k" "/boot/initramfs-$k.img" > /dev/null 2>&1 || fail installer:fault_root_images "dracut stand-in for $k"
+done
 # inject_FAULT / undo_FAULT: make one step of the install fail in the root
 inject_dracut() { : > "$FR/etc/lis-test/fail-dracut"; }
 undo_dracut() { rm -f "$FR/etc/lis-test/fail-dracut"; }
@@ -232,24 +255,53 @@ inject_depmod() {
 }
 undo_depmod() { ln -sfn ../bin/kmod "$FR/usr/sbin/depmod"; rm -rf "$FR/usr/libexec/lis-test" "$FR/var/log/depmod-failed"; }
 inject_diskfull() {
-	small_boot "$FR" 24m &&
+	# /boot holds what it holds plus exactly the room the space check asks
+	# for (the library's own need_boot_kb) and 1 MiB: the check passes, and
+	# the stand-in's 32 MiB image then hits a real ENOSPC
+	local need used free
+	need=$(bash -c '. "$1/lislib/lis.sh"; LIS_ROOT=$2; need_boot_kb "$3" "$4"' _ "$M" "$FR" "$K7" "$K7B") || return 1
+	used=$(du -sk "$FR/boot" | cut -f1)
+	small_boot "$FR" "$((used + need + 1024))k" || return 1
+	free=$(df -Pk "$FR/boot" | awk 'NR == 2 { print $4 }')
+	if [ "$free" -lt "$need" ] || [ "$free" -ge 32768 ]; then
+		echo "the test's /boot has $free KiB free: not between the $need KiB the check needs and the 32 MiB image"
+		umount "$FR/boot"
+		return 1
+	fi
 	: > "$FR/etc/lis-test/big-image"
 }
 undo_diskfull() { rm -f "$FR/etc/lis-test/big-image"; umount "$FR/boot"; }
+# the first kernel (sorted) had no image and gets one; the second one's
+# dracut fails: the rollback takes the new image away again
+inject_newimage() {
+	mv "$FR/boot/initramfs-$K7B.img" "$INST/newimage.keep" && printf '%s\n' "$K7" > "$FR/etc/lis-test/fail-dracut" &&
+	: > "$FR/var/log/standins.log"
+}
+undo_newimage() {
+	rm -f "$FR/etc/lis-test/fail-dracut" && mv "$INST/newimage.keep" "$FR/boot/initramfs-$K7B.img" || return 1
+	if ! grep -q "^dracut .*--kver $K7B" "$FR/var/log/standins.log"; then
+		echo "no image was made for $K7B before the failure: nothing for the rollback to take away"
+		return 1
+	fi
+}
 rolls_back() { # FAULT: inject it, install (must fail with 1), the root as it was
 	local before rc=0 out
 	"inject_$1" || return 1
+	rm -f "$FR/var/log/lis/install.log"
 	before=$(hash_of "$FR")
 	out=$(inst --root "$FR" 2>&1) || rc=$?
 	local after
 	after=$(hash_of "$FR")
-	"undo_$1"
+	"undo_$1" || { echo "undo_$1 failed"; return 1; }
 	[ "$rc" = 1 ] || { echo "exit $rc: $out" | tail -n 3; return 1; }
 	grep -q "rolled back" <<< "$out" || return 1
 	[ "$after" = "$before" ] || { echo "the root is not as it was"; return 1; }
+	# the disk really filled up (not some other failure)
+	[ "$1" != diskfull ] || grep -q "No space left on device" "$FR/var/log/lis/install.log" ||
+		{ echo "no ENOSPC in the install log"; return 1; }
 }
 mkdir -p "$FR/etc/lis-test"
-for f in rpm depmod dracut image diskfull; do
+for f in rpm depmod dracut image diskfull newimage; do
 	check "installer:${f}_failure_rolls_back_completely" rolls_back "$f"
 done
 
@@ -258,7 +310,8 @@ done
 # installed without its scripts is covered by upgrade.sh ---
 UR=$INST/update
 rhel_root "$UR" rhel 7.9 "Red Hat Enterprise Linux Server" "$K7"
-K7U=3.10.0-1160.119.1.el7.x86_64 K7V=3.10.0-1160.118.1.el7.x86_64
+# (each newer than the last: rpm -i refuses a kernel older than an installed one)
+K7U=3.10.0-1160.119.1.el7.x86_64 K7V=3.10.0-1160.120.1.el7.x86_64
 kernel_update_hook() {
 	inst --root "$UR" > /dev/null || return 1
 	: > "$UR/var/log/standins.log"
@@ -271,7 +324,7 @@ kernel_update_hook() {
 }
 check installer:kernel_update_hook_covers_the_new_kernel kernel_update_hook
 update_then_upgrade() {
-	root_rpm "$UR" -i --noscripts "$(kernel_pkg "$K7V")" > /dev/null 2>&1 || return 1
+	root_rpm "$UR" -i --noscripts "$(kernel_pkg "$K7V")" > "$INST/k7v.out" 2>&1 || { cat "$INST/k7v.out"; return 1; }
 	: > "$UR/var/log/standins.log"
 	"$M/upgrade.sh" --root "$UR" --yes > "$INST/upgrade.out" 2>&1 || { cat "$INST/upgrade.out"; return 1; }
 	grep -q "$K7V: compatible" "$INST/upgrade.out" && resolves "$UR" "$K7V" hv_vmbus weak-updates/lis/ &&
@@ -287,6 +340,10 @@ K8D=4.18.0-513.5.1.el8_9.x86_64+debug K8U=4.18.0-513.9.1.el8_9.x86_64 K8UD=4.18.
 R8=$INST/rhel89
 rhel_root "$R8" rhel 8.9 "Red Hat Enterprise Linux" "$K8" "$K8D"
 mkdir -p "$R8/boot/loader/entries"
+# each kernel has its image (the trial boot's fallback entry boots the previous one)
+for k in "$K8" "$K8D"; do
+	chroot "$R8" dracut --force --kver "$k" "/boot/initramfs-$k.img" > /dev/null 2>&1 || fail installer:rhel89_root_images "dracut stand-in for $k"
+done
 for k in "$K8" "$K8D"; do
 	printf 'title Red Hat Enterprise Linux (%s) 8.9\nversion %s\nlinux /vmlinuz-%s\ninitrd /initramfs-%s.img\noptions root=/dev/sda2 ro\n' \
 		"$k" "$k" "$k" "$k" > "$R8/boot/loader/entries/0123abcd-$k.conf"
@@ -372,6 +429,20 @@ one_kernel() {
 	grep -q "verify $K7: .* is good (ours)" "$r/var/log/lis/install.log"
 }
 check installer:kernel_option_plans_one_kernel_and_keeps_every_image_true one_kernel
+# a build another kernel runs on is not "unused" because --kernel left that
+# kernel out of the plan
+kernel_option_keeps_other_builds() {
+	local r=$INST/onek2 out
+	rhel_root "$r" rhel 8.9 "Red Hat Enterprise Linux" "$K7" "$K8" || return 1
+	out=$(inst --root "$r" --kernel "$K7" 2>&1) || { echo "$out" | tail -n 5; return 1; }
+	out=$(inst --root "$r" --kernel "$K8" 2>&1) || { echo "$out" | tail -n 5; return 1; }
+	if grep -q "  remove: " <<< "$out"; then grep "  remove: " <<< "$out"; return 1; fi
+	[ "$(root_rpm "$r" -q --qf '%{NAME}\n' kmod-lis-3.10.0_1160.el7 kmod-lis-4.18.0_513.5.1.el8_9 | grep -c '^kmod-lis')" = 2 ] ||
+		{ root_rpm "$r" -qa 'kmod-lis*'; return 1; }
+	resolves "$r" "$K7" hv_vmbus extra/lis/ && resolves "$r" "$K8" hv_vmbus extra/lis/ &&
+	grep -qx "kernel $K7 ours" "$r/var/lib/lis/state" && grep -qx "kernel $K8 ours" "$r/var/lib/lis/state"
+}
+check installer:kernel_option_keeps_the_builds_of_other_kernels kernel_option_keeps_other_builds
 
 # --- a usable repository: dnf makes the transaction and brings what the
 # packages need from it; a rollback takes that away again ---
