@@ -234,6 +234,23 @@ unpack_payload() {
 	} >> "$(rp /var/lib/lis/manifest)"
 	journal_add unpacked "$name"
 }
+# remove_payload NAME: take an unpacked package's files away again, then
+# the directories the unpacking made (now empty), deepest first
+remove_payload() {
+	local m name=$1 f
+	m=$(rp /var/lib/lis/manifest)
+	[ -r "$m" ] || return 0
+	while read -r f; do
+		[ -n "$f" ] || continue
+		if [ -f "$(rp "$f")" ] || [ -L "$(rp "$f")" ]; then run rm -f "$(rp "$f")" || return 1; fi
+	done <<< "$(sed -n "s|^file $name ||p" "$m")"
+	while read -r f; do
+		[ -n "$f" ] || continue
+		if [ -d "$(rp "$f")" ]; then rmdir "$(rp "$f")" 2>/dev/null || true; fi
+	done <<< "$(sed -n "s|^file $name ||p" "$m" | sort -r)"
+	sed -i -e "/^package $name /d" -e "/^file $name /d" "$m"
+}
+
 # dkms_installed_kernels: kernels the lis DKMS module is installed for
 dkms_installed_kernels() {
 	local d
@@ -248,7 +265,10 @@ dkms_installed_kernels() {
 dkms_build_kernel() {
 	local v=$1 k=$2
 	[ -d "$(rp "/var/lib/dkms/lis/$v")" ] || run_in_root dkms add -m lis -v "$v" || return 1
-	LIS_DEFER_IMAGES=1 run_in_root dkms install -m lis -v "$v" -k "$k" || {
+	# --force: DKMS keeps an in-tree module whose MODULE_VERSION is higher
+	# than ours (Debian's hv_sock says 1.0.0) and installs the rest; LIS
+	# replaces the set as a whole, as the gate planned it
+	LIS_DEFER_IMAGES=1 run_in_root dkms install --force -m lis -v "$v" -k "$k" || {
 		warn "DKMS could not build LIS for $k (see the log); it stays on its in-tree drivers"
 		return 1
 	}

@@ -18,12 +18,17 @@
 #   chroot_mounts ROOT        /proc, /sys and /dev in ROOT (dracut, DKMS and
 #                             apt need them, as in any chroot)
 #   chroot_umounts ROOT       take them away again
+#   debian_first_image ROOT KVER
+#                             the kernel's first initramfs, made by the
+#                             root's own tool with a small configuration
+#                             that stays in the (work) root for every later
+#                             rebuild
 #
 # The kernel is Debian's current bookworm kernel (linux-image-amd64); the
 # rungs read its release from the root (debian_kernel ROOT).  The cached
 # roots carry no initramfs (INITRD=No while packages install: Debian's
-# default MODULES=most image costs minutes of CPU); a rung builds the images
-# it needs with the root's own tools and its own configuration.
+# default MODULES=most image costs minutes of CPU); a rung makes the first
+# image of its work root with debian_first_image.
 DEB_CACHE=${OUT:-$TOP/out}/cache/debian12
 
 # host_apt_mirror: the URI the host's apt takes bookworm's main from
@@ -59,12 +64,14 @@ chroot_umounts() {
 	return 0
 }
 
-# deb_key NAME BASE PACKAGES: what a cached root is made from
+# deb_key NAME BASE PACKAGES: what a cached root is made from (its
+# packages, its base, and the function that makes it: the helpers of this
+# file can change without a new debootstrap)
 deb_key() {
 	{
 		printf '%s\n' "$@"
 		[ "$2" = - ] || cat "$DEB_CACHE/$2/.key" 2>/dev/null
-		cat "${BASH_SOURCE[0]}"
+		declare -f deb_make
 	} | sha256sum | cut -d' ' -f1
 }
 
@@ -145,4 +152,27 @@ debian_kernel() {
 		[ -e "$1/boot/vmlinuz-${d##*/}" ] && k=${d##*/}
 	done
 	[ -n "$k" ] && printf '%s\n' "$k"
+}
+
+# debian_first_image ROOT KVER: /boot/initrd.img-KVER by the root's own
+# tool, small and quick: initramfs-tools with MODULES=list (what
+# /etc/initramfs-tools/modules names and the hooks need), dracut host-only
+# (strict) with only its base and kernel-modules modules -- what a converted
+# guest's image looks like, seconds instead of minutes.  The configuration
+# stays in the root, so every later rebuild (install.sh, uninstall.sh) makes
+# the same kind of image.  The output goes to stderr.
+debian_first_image() {
+	local r=$1 k=$2
+	if [ -x "$r/usr/sbin/update-initramfs" ] && [ -d "$r/etc/initramfs-tools/conf.d" ]; then
+		echo MODULES=list > "$r/etc/initramfs-tools/conf.d/lis-test"
+		chroot "$r" update-initramfs -c -k "$k" >&2 || return 1
+	elif [ -x "$r/usr/bin/dracut" ] || [ -x "$r/usr/sbin/dracut" ]; then
+		mkdir -p "$r/etc/dracut.conf.d"
+		printf 'hostonly="yes"\nhostonly_mode="strict"\ndracutmodules=" base kernel-modules "\n' > "$r/etc/dracut.conf.d/00-lis-test.conf"
+		chroot "$r" dracut --force "/boot/initrd.img-$k" "$k" >&2 || return 1
+	else
+		echo "debian_first_image: $r has neither initramfs-tools nor dracut" >&2
+		return 1
+	fi
+	[ -s "$r/boot/initrd.img-$k" ]
 }
