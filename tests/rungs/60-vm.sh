@@ -278,6 +278,10 @@ say vm:reload "$why"
 # shellcheck source=tests/vm/pci_fb.sh
 . "$TOP/tests/vm/pci_fb.sh"
 
+# ---- lis-status in the guest: our modules reported as ours and bound ----
+# shellcheck source=tests/vm/lis_status.sh
+. "$TOP/tests/vm/lis_status.sh"
+
 # ---- hv_netvsc: two simulated NICs, traffic, link, the VF ----
 # shellcheck source=tests/vm/netvsc.sh
 . "$TOP/tests/vm/netvsc.sh"

@@ -10,6 +10,10 @@
 #   /lib/lis/test/*.ko               the test-only modules (the bridge)
 #   /lib/kmods/*.ko, load-order      the kernel's disk/DVD/ext4 modules
 #   /opt/e2fs/mkfs.ext4 + libraries  e2fsprogs' mke2fs, for the storvsc checks
+#   /opt/lis/bin/{bash,modinfo}      lis-status as the source tree lays it out
+#   /opt/lis/{tools,lislib,...}      (it is bash; busybox has no bash), with
+#                                    kmod's modinfo and their libraries, for
+#                                    the lis-status checks (tests/vm/lis_status.sh)
 #   /boot/vmlinuz, /boot/initrd.cpio the same kernel and this tree without
 #                                    /boot, for kexec
 # Everything comes from the build outputs; nothing is copied by hand.
@@ -64,6 +68,23 @@ if [ -n "$MKE2FS" ]; then
 		install -D -m 0755 "$(readlink -f "$lib")" "$root$lib"
 	done
 fi
+
+# lis-status and what it reads: the shell library, the module list, VERSION;
+# bash to run it and kmod's modinfo (busybox's finds no "version=" at the
+# very start of a module's .modinfo), with their libraries
+BASH_BIN=$(command -v bash) KMOD_BIN=$(command -v kmod)
+install -D -m 0755 "$BASH_BIN" "$root/opt/lis/bin/bash"
+install -m 0755 "$KMOD_BIN" "$root/opt/lis/bin/kmod"
+ln -s kmod "$root/opt/lis/bin/modinfo"
+install -D -m 0755 "$TOP/tools/lis-status/lis-status" "$root/opt/lis/tools/lis-status/lis-status"
+install -D -m 0644 "$TOP/hv-generic/modules" "$root/opt/lis/hv-generic/modules"
+install -m 0644 "$TOP/VERSION" "$root/opt/lis/VERSION"
+mkdir -p "$root/opt/lis/lislib"
+cp -R "$TOP/lislib/." "$root/opt/lis/lislib/"
+ldd "$BASH_BIN" "$KMOD_BIN" | awk '$2 == "=>" && $3 ~ /^\// { print $3 } $1 ~ /^\// && $1 !~ /:$/ { print $1 }' |
+while read -r lib; do
+	[ -e "$root$lib" ] || install -D -m 0755 "$(readlink -f "$lib")" "$root$lib"
+done
 
 pack() {
 	(cd "$root" && find . -mindepth 1 | LC_ALL=C sort |
