@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: GPL-2.0 */
 /*
- * Whether the kernel's own set has hyperv_fb (CONFIG_FB_HYPERV).  Ours is
+ * 3.9/3.10 (proposed February 2013): the in-tree hyperv_fb
+ * (CONFIG_FB_HYPERV); whether the kernel's own set has it.  Ours is
  * built wherever the framebuffer layer is, but announces its device table
  * (udev loads it for the synthetic video device) only where the kernel's
  * own hyperv_fb would have been loaded: on a kernel that ships hyperv_drm
