@@ -12,6 +12,7 @@
 #include <linux/cpumask.h>
 #include <linux/workqueue.h>
 #include <linux/interrupt.h>
+#include <linux/smp.h>
 #include <linux/syscore_ops.h>
 #include <linux/mod_devicetable.h>
 #include <lis_compat/hv.h>
@@ -51,9 +52,23 @@ static void lis_tasklet_fn(struct tasklet_struct *t)
 	lis_vmbus_run_events(lis_vmbus_conn, (unsigned int)(t - lis_tasklets));
 }
 
+static void lis_defer_events_here(void *info)
+{
+	tasklet_schedule(&lis_tasklets[(unsigned long)info]);
+}
+
+/* the events of `cpu` run on that CPU (its message slot's EOM is a write to
+ * its own SynIC): from the interrupt they are; a channel opener that finds
+ * data already in the ring (lis_vmbus_kick_channel) may be elsewhere */
 static void env_defer_events(void *env, unsigned int cpu)
 {
-	tasklet_schedule(&lis_tasklets[cpu]);
+	unsigned int me = get_cpu();
+
+	if (cpu == me)
+		tasklet_schedule(&lis_tasklets[cpu]);
+	else
+		smp_call_function_single(cpu, lis_defer_events_here, (void *)(unsigned long)cpu, 0);
+	put_cpu();
 }
 
 static void lis_msg_work_fn(struct work_struct *w)
