@@ -201,11 +201,11 @@ gen_intree() {
 	rm -f "$kd/Module.symvers"
 }
 
-# the directories RHEL's filesystem, systemd and kernel packages own, into
-# which lis-tools installs
+# the directories RHEL's filesystem, systemd (udev) and kernel packages own,
+# into which lis-tools installs
 BASE_DIRS="/etc/kernel /etc/kernel/postinst.d /usr/lib/kernel /usr/lib/kernel/install.d /usr/lib/systemd
  /usr/lib/systemd/system /usr/lib/systemd/system/multi-user.target.wants /usr/lib/systemd/system/sysinit.target.wants
- /usr/libexec /usr/share /usr/src"
+ /usr/lib/udev /usr/lib/udev/rules.d /usr/libexec /usr/share /usr/src"
 
 # gen_base_rpm OUTDIR NAME "PROVIDES..." [DIRS]: the OS around the kernel
 # (comma-separated provides; the directories it owns)
