@@ -978,6 +978,12 @@ static bool errors_at_least(struct tenv *env, void *arg)
 	return lis_stor_protocol_errors(T.s) >= *(u64 *)arg;
 }
 
+/* the core counts an error before it logs it: wait for the line itself */
+static bool log_has(struct tenv *env, void *arg)
+{
+	return port_log_contains(arg);
+}
+
 LIS_TEST(unsolicited_garbage_from_the_host_is_logged_and_dropped)
 {
 	struct setup su = { 0 };
@@ -1007,6 +1013,8 @@ LIS_TEST(unsolicited_garbage_from_the_host_is_logged_and_dropped)
 	host_send(LIS_VMBUS_PKT_COMP, 9, big, sizeof(big));
 	want += 7;
 	EXPECT(tenv_wait(T.env, errors_at_least, &want, 3000));
+	/* the packets are handled in order: the last one's line comes last */
+	EXPECT(tenv_wait(T.env, log_has, "oversized packet", 3000));
 	EXPECT(port_log_contains("short packet"));
 	EXPECT(port_log_contains("unexpected operation 3"));
 	EXPECT(port_log_contains("not in a completion packet") ||
