@@ -270,7 +270,12 @@ rebuild_image() {
 # had no previous one (the kernel had none) is taken away again
 restore_image() {
 	local img=$1
-	if [ -e "$(rp "$img").lis-prev" ]; then
+	if [ -e "$(rp "$img").lis-prev" ] && [ "$(rp "$img").lis-prev" -ef "$(rp "$img")" ]; then
+		# the tool failed before it replaced the image (update-initramfs
+		# writes in place): the live image is the previous one
+		rm -f "$(rp "$img").lis-prev" 2>> "$LIS_LOG" || return 1
+		log "kept $img (it was not replaced)"
+	elif [ -e "$(rp "$img").lis-prev" ]; then
 		mv -f "$(rp "$img").lis-prev" "$(rp "$img")" 2>> "$LIS_LOG" || return 1
 		log "restored $img"
 	elif [ -e "$(rp "$img")" ]; then

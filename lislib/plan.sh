@@ -209,6 +209,8 @@ cover_kernel() {
 		fi
 	fi
 	[ "$mode" = intree ] && warn "kernel $k is not covered by LIS: it boots on its in-tree Hyper-V drivers"
+	# the hook plans nothing: the way and the --replace choice stay as recorded
+	PKG_MODE=$(state_get mode) PLAN_REPLACE=$(state_get replace)
 	state_write || true
 	return 0
 }
