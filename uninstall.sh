@@ -68,8 +68,13 @@ main() {
 		# the packages' own scriptlets must not run DKMS removals behind our back
 		run_plan uninstall
 	else
-		local v
+		local v k
 		v=$(installed_version lis-dkms)
+		# the DKMS removal changes these kernels' modules before the plan
+		# runs: their images are rebuilt all the same
+		for k in $(installed_kernels); do
+			[ "$(kernel_mode "$k")" = intree ] || REFRESH_KERNELS+=("$k")
+		done
 		lock_take || fail_with "$EX_FAILED" "Another LIS installer is running; nothing was changed."
 		[ -z "$v" ] || dkms_remove_all "${v%-*}" || warn "dkms remove failed"
 		lock_release

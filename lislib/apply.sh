@@ -52,7 +52,11 @@ apply_plan() {
 			warn "$k: expected $(planned_mode "$k") drivers after the packages, found $(kernel_mode "$k")"
 			return 1
 		fi
-		[ "$(lis_digest "$k")" != "${BEFORE_DIGEST[$k]}" ] || continue
+		# (REFRESH_KERNELS: changed before the plan ran, e.g. DKMS builds
+		# uninstall.sh removed first)
+		if [ "$(lis_digest "$k")" = "${BEFORE_DIGEST[$k]}" ]; then
+			case " ${REFRESH_KERNELS[*]} " in *" $k "*) ;; *) continue ;; esac
+		fi
 		[ -n "${PLAN_ACTION[$k]:-}" ] || say "  $k: not in the plan, but the packages change its drivers too"
 		refresh_kernel "$k" "$(kernel_mode "$k")" || return 1
 		CHANGED_KERNELS+=("$k")
@@ -61,7 +65,7 @@ apply_plan() {
 }
 
 # run_plan TOOL: apply the plan under the lock; on failure roll back and exit
-CHANGED_KERNELS=()
+CHANGED_KERNELS=() REFRESH_KERNELS=()
 run_plan() {
 	local tool=$1
 	lock_take || fail_with "$EX_FAILED" "Another LIS installer is running; nothing was changed."
