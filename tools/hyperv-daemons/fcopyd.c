@@ -31,14 +31,19 @@ static int fc_register(int fd)
 	return 0;
 }
 
+/* the answer to a request is its 4-byte status */
+static size_t fc_answer(void *ctx, void *buf, size_t n)
+{
+	hvd_put32(buf, fcopy_handle(ctx, buf, n));
+	return 4;
+}
+
 int main(int argc, char **argv)
 {
 	struct hvd_opts o = { .name = "hypervfcopyd", .device = "/dev/" LIS_FCOPY_DEVICE };
 	static uint8_t msg[HVD_MSG_MAX];
 	struct fcopy_state s;
-	uint8_t answer[4];
 	int fd, i, rc = 1;
-	long n;
 
 	i = hvd_parse(&o, argc, argv, NULL, NULL);
 	if (i)
@@ -61,27 +66,7 @@ int main(int argc, char **argv)
 		goto out;
 	}
 	hvd_info("registered with the kernel");
-	for (;;) {
-		i = hvd_wait(fd);
-		if (i == 0) {
-			rc = 0;
-			break;
-		}
-		n = i < 0 ? -1 : hvd_read(fd, msg, sizeof(msg));
-		if (n <= 0) {
-			if (hvd_stop) {
-				rc = 0;
-				break;
-			}
-			hvd_err("the device went away: %s", n ? strerror(errno) : "end of file");
-			break;
-		}
-		hvd_put32(answer, fcopy_handle(&s, msg, (size_t)n));
-		if (hvd_write(fd, answer, sizeof(answer))) {
-			hvd_err("cannot answer the kernel: %s", strerror(errno));
-			break;
-		}
-	}
+	rc = hvd_serve(fd, msg, sizeof(msg), fc_answer, &s);
 out:
 	fcopy_fini(&s);
 	close(fd);

@@ -261,3 +261,29 @@ int hvd_mkdirs(const char *path, unsigned int mode)
 		return -errno;
 	return 0;
 }
+
+int hvd_serve(int fd, void *buf, size_t cap,
+	      size_t (*answer)(void *ctx, void *buf, size_t n), void *ctx)
+{
+	size_t len;
+	long n;
+	int i;
+
+	for (;;) {
+		i = hvd_wait(fd);
+		if (i == 0)
+			return 0;
+		n = i < 0 ? -1 : hvd_read(fd, buf, cap);
+		if (n <= 0) {
+			if (hvd_stop)
+				return 0;
+			hvd_err("the device went away: %s", n ? strerror(errno) : "end of file");
+			return 1;
+		}
+		len = answer(ctx, buf, (size_t)n);
+		if (hvd_write(fd, buf, len)) {
+			hvd_err("cannot answer the kernel: %s", strerror(errno));
+			return 1;
+		}
+	}
+}

@@ -74,6 +74,15 @@ void hvd_signals(void);
 /* wait for the device to be readable; 1 readable, 0 stop asked, -1 error */
 int hvd_wait(int fd);
 
+/*
+ * The request loop every daemon runs once registered: wait for a request,
+ * read it into buf (cap bytes), let answer() build the answer in buf and
+ * return its length, write it back.  0 when a stop was asked (or the device
+ * was removed), 1 when the device failed.
+ */
+int hvd_serve(int fd, void *buf, size_t cap,
+	      size_t (*answer)(void *ctx, void *buf, size_t n), void *ctx);
+
 /* ROOT + path into buf; -1 if it does not fit */
 int hvd_path(const struct hvd_opts *o, const char *path, char *buf, size_t cap);
 

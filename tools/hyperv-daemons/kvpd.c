@@ -209,6 +209,21 @@ static uint32_t kvpd_handle(struct kvpd *k, struct lis_kvp_dmsg *m)
 	}
 }
 
+/* a request is answered in place, with its status in .error */
+static size_t kvpd_answer(void *ctx, void *buf, size_t n)
+{
+	struct lis_kvp_dmsg *m = buf;
+
+	if (n != sizeof(*m)) {
+		hvd_err("kvp: a %zu-byte message, not %zu", n, sizeof(*m));
+		memset((uint8_t *)m + n, 0, sizeof(*m) - n);
+		hvd_put32(&m->error, LIS_IC_E_FAIL);
+	} else {
+		hvd_put32(&m->error, kvpd_handle(ctx, m));
+	}
+	return sizeof(*m);
+}
+
 int main(int argc, char **argv)
 {
 	struct hvd_opts o = { .name = "hypervkvpd", .device = "/dev/" LIS_KVP_DEVICE };
@@ -216,7 +231,6 @@ int main(int argc, char **argv)
 	char dir[PATH_MAX];
 	struct kvpd k;
 	int fd = -1, i, rc = 1, ret;
-	long n;
 
 	i = hvd_parse(&o, argc, argv, NULL, NULL);
 	if (i)
@@ -249,33 +263,7 @@ int main(int argc, char **argv)
 			hvd_err("cannot register with the kernel: %s", strerror(errno));
 		goto out;
 	}
-	for (;;) {
-		i = hvd_wait(fd);
-		if (i == 0) {
-			rc = 0;
-			break;
-		}
-		n = i < 0 ? -1 : hvd_read(fd, &m, sizeof(m));
-		if (n <= 0) {
-			if (hvd_stop) {
-				rc = 0;
-				break;
-			}
-			hvd_err("the device went away: %s", n ? strerror(errno) : "end of file");
-			break;
-		}
-		if (n != (long)sizeof(m)) {
-			hvd_err("kvp: a %ld-byte message, not %zu", n, sizeof(m));
-			memset((uint8_t *)&m + n, 0, sizeof(m) - (size_t)n);
-			hvd_put32(&m.error, LIS_IC_E_FAIL);
-		} else {
-			hvd_put32(&m.error, kvpd_handle(&k, &m));
-		}
-		if (hvd_write(fd, &m, sizeof(m))) {
-			hvd_err("cannot answer the kernel: %s", strerror(errno));
-			break;
-		}
-	}
+	rc = hvd_serve(fd, &m, sizeof(m), kvpd_answer, &k);
 out:
 	if (fd >= 0)
 		close(fd);

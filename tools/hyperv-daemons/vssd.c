@@ -67,6 +67,13 @@ static uint32_t vss_handle(struct vss_state *s, const void *msg, long len)
 	}
 }
 
+/* the answer is the request with its status in the first 4 bytes */
+static size_t vss_answer(void *ctx, void *buf, size_t n)
+{
+	hvd_put32(buf, vss_handle(ctx, buf, (long)n));
+	return sizeof(struct lis_vss_msg);
+}
+
 int main(int argc, char **argv)
 {
 	struct hvd_opts o = { .name = "hypervvssd", .device = "/dev/" LIS_VSS_DEVICE };
@@ -75,7 +82,6 @@ int main(int argc, char **argv)
 	uint8_t msg[HVD_MSG_MAX];
 	struct vss_state s;
 	int fd, i, rc = 1;
-	long n;
 
 	const char *timeout = NULL;
 	const struct hvd_extra_opt extra[] = {
@@ -101,27 +107,7 @@ int main(int argc, char **argv)
 		goto out;
 	}
 	hvd_info("registered with the kernel");
-	for (;;) {
-		i = hvd_wait(fd);
-		if (i == 0) {
-			rc = 0;
-			break;
-		}
-		n = i < 0 ? -1 : hvd_read(fd, msg, sizeof(msg));
-		if (n <= 0) {
-			if (hvd_stop) {
-				rc = 0;
-				break;
-			}
-			hvd_err("the device went away: %s", n ? strerror(errno) : "end of file");
-			break;
-		}
-		hvd_put32(msg, vss_handle(&s, msg, n));
-		if (hvd_write(fd, msg, sizeof(struct lis_vss_msg))) {
-			hvd_err("cannot answer the kernel: %s", strerror(errno));
-			break;
-		}
-	}
+	rc = hvd_serve(fd, msg, sizeof(msg), vss_answer, &s);
 out:
 	if (s.frozen)
 		hvd_warn("vss: stopping while frozen: thawing first");
