@@ -325,6 +325,56 @@ LIS_TEST(malformed_host_packets_break_the_connection)
 	teardown();
 }
 
+/*
+ * The host reads between the core's look at the send ring and what it does
+ * next.  test_hv_sock is linked with --wrap=lis_channel_send_space; armed,
+ * the wrapper lets the host drain the ring right after the look.
+ */
+u32 __real_lis_channel_send_space(struct lis_channel *ch);
+u32 __wrap_lis_channel_send_space(struct lis_channel *ch);
+static bool drain_after_look;
+
+u32 __wrap_lis_channel_send_space(struct lis_channel *ch)
+{
+	u32 space = __real_lis_channel_send_space(ch);
+
+	if (__atomic_exchange_n(&drain_after_look, false, __ATOMIC_SEQ_CST)) {
+		__atomic_store_n(&H.stall, false, __ATOMIC_SEQ_CST);
+		host_ready(H.ch);
+	}
+	return space;
+}
+
+/*
+ * A full ring, no signal asked for (the last write that filled it cleared
+ * the request, as every successful write does), and the host empties the
+ * ring just after the writer saw it full: the writer must not go to sleep
+ * on a signal that will never come.  Either the space check sees the room
+ * or the host signals.
+ */
+LIS_TEST(the_host_reading_just_after_the_space_check_cannot_strand_the_writer)
+{
+	static u8 data[LIS_HVS_SEND_MAX];
+	unsigned int seen;
+	u32 space;
+
+	ASSERT(setup(false));
+	ASSERT(G.h);
+	__atomic_store_n(&H.stall, true, __ATOMIC_SEQ_CST);
+	while ((space = lis_hvs_send_space(G.h, 1)) > 0)
+		ASSERT(lis_hvs_send(G.h, data, space < sizeof(data) ? space : sizeof(data)) > 0);
+	/* the state the last successful write leaves */
+	ASSERT(lis_channel_set_pending_send(G.ch, 0) == 0);
+	seen = __atomic_load_n(&G.notifies, __ATOMIC_SEQ_CST);
+	__atomic_store_n(&drain_after_look, true, __ATOMIC_SEQ_CST);
+	space = lis_hvs_send_space(G.h, 1);
+	EXPECT(!__atomic_load_n(&drain_after_look, __ATOMIC_SEQ_CST));
+	EXPECT(host_got() > 0);
+	if (!space)
+		EXPECT(tenv_wait(G.env, notified, &(unsigned int){ seen + 1 }, 2000));
+	teardown();
+}
+
 /* ---- against hostsim's own endpoint (hostsim/src/vsock.c): the connect
  * request goes through the VMBus core, hostsim offers the channel ---- */
 
@@ -353,15 +403,47 @@ static void e_remove(struct tenv *env, struct lis_channel *ch)
 		lis_hvs_close(h);
 }
 
+/*
+ * The guest connects from port 0x2222 to the host's port 5000 (the offer's
+ * class is the host's service) through hostsim's endpoint, which buffers
+ * rx_cap bytes for the test (0: its default).  NULL on failure.
+ */
+static struct tenv *e_connect(u32 rx_cap, struct hs_vsock_conn **c)
+{
+	struct tenv_config ecfg = { 0 };
+	struct lis_guid ep, svc;
+	struct hs_vsock *v;
+	struct tdriver drv;
+	struct tenv *env;
+
+	memset(&E, 0, sizeof(E));
+	ecfg.nr_cpus = 2;
+	env = tenv_create(&ecfg);
+	if (!env)
+		return NULL;
+	lis_hvs_port_to_guid(5000, &svc);
+	lis_hvs_port_to_guid(0x2222, &ep);
+	memset(&drv, 0, sizeof(drv));
+	drv.class_id = svc;
+	drv.probe = e_probe;
+	drv.remove = e_remove;
+	tenv_add_driver(env, &drv);
+	v = hs_vsock_add(tenv_host(env), &(struct hs_vsock_config){ .rx_cap = rx_cap });
+	if (!v || hs_vsock_listen(v, 5000) || tenv_boot(env) ||
+	    lis_vmbus_tl_connect(tenv_vmbus(env), &ep, &svc) ||
+	    !tenv_wait(env, tdev_flag, &E.probed, 5000) || !E.h ||
+	    !(*c = hs_vsock_accept(v, 5000, 5000))) {
+		tenv_destroy(env);
+		return NULL;
+	}
+	return env;
+}
+
 LIS_TEST(a_connect_through_hostsims_endpoint_carries_bytes_both_ways)
 {
 	static u8 up[20000], down[50000], got[50000];
 	struct hs_vsock_conn_stats st;
-	struct tenv_config ecfg = { 0 };
-	struct lis_guid ep, svc;
 	struct hs_vsock_conn *c;
-	struct hs_vsock *v;
-	struct tdriver drv;
 	struct tenv *env;
 	u32 off = 0, n, i;
 	bool eof = false;
@@ -371,29 +453,9 @@ LIS_TEST(a_connect_through_hostsims_endpoint_carries_bytes_both_ways)
 		up[i] = (u8)(i * 13 + 1);
 	for (i = 0; i < sizeof(down); i++)
 		down[i] = (u8)(i * 5 + 2);
-	memset(&E, 0, sizeof(E));
-	ecfg.nr_cpus = 2;
-	env = tenv_create(&ecfg);
+	env = e_connect(0, &c);
 	ASSERT(env);
-	/* the guest connects from port 0x2222 to the host's port 5000: the
-	 * offer's class is the host's service */
-	lis_hvs_port_to_guid(5000, &svc);
-	lis_hvs_port_to_guid(0x2222, &ep);
-	memset(&drv, 0, sizeof(drv));
-	drv.class_id = svc;
-	drv.probe = e_probe;
-	drv.remove = e_remove;
-	tenv_add_driver(env, &drv);
-	v = hs_vsock_add(tenv_host(env), &(struct hs_vsock_config){ 0 });
-	ASSERT(v);
-	EXPECT_EQ(hs_vsock_listen(v, 5000), 0);
-	ASSERT(tenv_boot(env) == 0);
-	EXPECT_EQ(lis_vmbus_tl_connect(tenv_vmbus(env), &ep, &svc), 0);
-	ASSERT(tenv_wait(env, tdev_flag, &E.probed, 5000));
-	ASSERT(E.h);
 	EXPECT(!E.from_host);
-	c = hs_vsock_accept(v, 5000, 5000);
-	ASSERT(c);
 	/* guest -> host, then our shutdown */
 	while (off < sizeof(up)) {
 		r = lis_hvs_send(E.h, up + off, sizeof(up) - off);
@@ -432,6 +494,85 @@ LIS_TEST(a_connect_through_hostsims_endpoint_carries_bytes_both_ways)
 	EXPECT_EQ(st.guest_port, 0x2222);
 	EXPECT_EQ(st.protocol_errors, 0);
 	EXPECT_EQ(st.max_rx_packet, 4088);
+	EXPECT_EQ(tenv_host_errors(env), 0);
+	e_remove(env, NULL);
+	tenv_destroy(env);
+}
+
+/* the host's reader: takes everything until the guest's shutdown */
+struct e_reader {
+	struct hs_vsock_conn *c;
+	u64 got;
+	int last;
+};
+
+static void *e_read_all(void *arg)
+{
+	struct e_reader *r = arg;
+	static u8 buf[3000];
+	int n;
+
+	while ((n = hs_vsock_recv(r->c, buf, sizeof(buf), 10000)) > 0)
+		r->got += (u64)n;
+	r->last = n;
+	return NULL;
+}
+
+/*
+ * A writer that sleeps until the core's notify whenever no byte fits (as
+ * the socket's sendmsg does) is always woken: the host reads in small
+ * steps from another thread, so the ring goes full and frees space again
+ * thousands of times while the guest decides to wait.  A space check that
+ * asks for the host's signal without looking at the ring again afterwards
+ * loses the wakeup now and then; the writer would sleep forever (seen in
+ * the VM rung: a guest blocked in send()).
+ */
+LIS_TEST(a_writer_waiting_for_space_is_always_woken)
+{
+	static u8 chunk[LIS_HVS_SEND_MAX];
+	const u64 total = 32u << 20;
+	struct e_reader rd = { 0 };
+	struct hs_vsock_conn *c;
+	unsigned int seen, waits = 0, i;
+	struct tenv *env;
+	pthread_t t;
+	u64 sent = 0;
+	u32 space;
+	int r;
+
+	for (i = 0; i < sizeof(chunk); i++)
+		chunk[i] = (u8)i;
+	env = e_connect(3000, &c);
+	ASSERT(env);
+	rd.c = c;
+	ASSERT(pthread_create(&t, NULL, e_read_all, &rd) == 0);
+	while (sent < total) {
+		/* like prepare_to_wait: a notify from here on ends the wait */
+		seen = __atomic_load_n(&G.notifies, __ATOMIC_SEQ_CST);
+		space = lis_hvs_send_space(E.h, 1);
+		if (!space) {
+			waits++;
+			if (!tenv_wait(env, notified, &(unsigned int){ seen + 1 }, 3000))
+				break;
+			continue;
+		}
+		if (space > sizeof(chunk))
+			space = sizeof(chunk);
+		if (space > total - sent)
+			space = (u32)(total - sent);
+		r = lis_hvs_send(E.h, chunk, space);
+		if (r < 0)
+			break;
+		sent += (u64)r;
+	}
+	EXPECT_EQ(sent, total);
+	printf("    %u waits for space, the host read %llu bytes\n", waits,
+	       (unsigned long long)rd.got);
+	EXPECT(waits > 100);
+	EXPECT_EQ(lis_hvs_shutdown(E.h), 0);
+	pthread_join(t, NULL);
+	EXPECT_EQ(rd.last, 0);
+	EXPECT_EQ(rd.got, sent);
 	EXPECT_EQ(tenv_host_errors(env), 0);
 	e_remove(env, NULL);
 	tenv_destroy(env);

@@ -108,17 +108,31 @@ void lis_hvs_close(struct lis_hvs *h)
 	lis_free(h);
 }
 
+/* the payload bytes `space` bytes of ring carry: whole packets of at most
+ * LIS_HVS_SEND_MAX bytes and a shorter last one */
+static u32 payload_room(u32 space)
+{
+	const u32 pkt = LIS_HVS_SEND_MAX + HVS_PKT_OVERHEAD;
+	u32 bytes = space / pkt * LIS_HVS_SEND_MAX;
+
+	if (space % pkt > HVS_PKT_OVERHEAD + 8)
+		bytes += space % pkt - HVS_PKT_OVERHEAD - 8;
+	return bytes;
+}
+
 u32 lis_hvs_send_space(struct lis_hvs *h, u32 want)
 {
-	u32 space = lis_channel_send_space(h->ch), pkts, bytes;
+	u32 bytes = payload_room(lis_channel_send_space(h->ch));
 
-	/* whole packets of at most LIS_HVS_SEND_MAX bytes */
-	pkts = space / (LIS_HVS_SEND_MAX + HVS_PKT_OVERHEAD);
-	bytes = pkts * LIS_HVS_SEND_MAX;
-	if (space % (LIS_HVS_SEND_MAX + HVS_PKT_OVERHEAD) > HVS_PKT_OVERHEAD + 8)
-		bytes += space % (LIS_HVS_SEND_MAX + HVS_PKT_OVERHEAD) - HVS_PKT_OVERHEAD - 8;
-	if (bytes < want && bytes < LIS_HVS_SEND_MAX)
+	if (bytes < want && bytes < LIS_HVS_SEND_MAX) {
 		lis_channel_set_pending_send(h->ch, LIS_HVS_SEND_MAX + HVS_PKT_OVERHEAD);
+		/*
+		 * The host signals only when its read crosses the threshold;
+		 * one that read everything between our look and the store
+		 * above saw none set and will not.  Look again.
+		 */
+		bytes = payload_room(lis_channel_send_space(h->ch));
+	}
 	return bytes;
 }
 

@@ -75,6 +75,14 @@ static int stream(int s)
 	return 0;
 }
 
+/* a stuck transfer fails (EAGAIN) instead of blocking the agent forever */
+static int timeouts(int s, const struct timeval *tv)
+{
+	setsockopt(s, SOL_SOCKET, SO_RCVTIMEO, tv, sizeof(*tv));
+	setsockopt(s, SOL_SOCKET, SO_SNDTIMEO, tv, sizeof(*tv));
+	return s;
+}
+
 static int vsock(const char *mode, unsigned int port)
 {
 	struct sockaddr_vm a;
@@ -90,8 +98,7 @@ static int vsock(const char *mode, unsigned int port)
 		a.svm_cid = VMADDR_CID_HOST;
 		if (connect(s, (struct sockaddr *)&a, sizeof(a)))
 			return die("connect");
-		setsockopt(s, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv));
-		return stream(s);
+		return stream(timeouts(s, &tv));
 	}
 	a.svm_cid = VMADDR_CID_ANY;
 	if (bind(s, (struct sockaddr *)&a, sizeof(a)) || listen(s, 1))
@@ -101,9 +108,8 @@ static int vsock(const char *mode, unsigned int port)
 	c = accept(s, NULL, NULL);
 	if (c < 0)
 		return die("accept");
-	setsockopt(c, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv));
 	close(s);
-	return stream(c);
+	return stream(timeouts(c, &tv));
 }
 
 /* ---- a ring as §3.1 describes it ---- */
