@@ -376,6 +376,10 @@ rebuild_itools_image() {
 	say "  initramfs $img: update-initramfs for $k"
 	[ "$LIS_DRY_RUN" = 1 ] && return 0
 	if [ -e "$(rp "$img")" ]; then
+		# an earlier run's backup goes back too if this run fails
+		if [ -e "$(rp "$img").lis-prev" ] && ! [ "$(rp "$img").lis-prev" -ef "$(rp "$img")" ]; then
+			keep_file "$img.lis-prev" || return 1
+		fi
 		ln -f "$(rp "$img")" "$(rp "$img").lis-prev" 2>> "$LIS_LOG" ||
 			cp -p "$(rp "$img")" "$(rp "$img").lis-prev" 2>> "$LIS_LOG" ||
 			{ warn "cannot keep a backup of $img"; return 1; }

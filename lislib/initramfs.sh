@@ -74,8 +74,10 @@ lis_modules_of() {
 }
 
 # depmod_kernel KVER: rebuild the module index of one kernel in the root
+# (journalled: a rollback re-indexes it)
 depmod_kernel() {
 	[ -d "$(rp "/lib/modules/$1")" ] || return 0
+	journal_get depmod | grep -qxF -- "$1" || journal_add depmod "$1"
 	run_in_root depmod -a "$1" || { log "depmod failed for $1"; return 1; }
 }
 

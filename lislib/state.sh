@@ -77,7 +77,7 @@ state_get() {
 # rollback: undo the journal in reverse order of kind: images, blocks, DKMS,
 # packages, unpacked payloads.  Returns non-zero when something could not be undone.
 rollback() {
-	local ok=0 v
+	local ok=0 v kernels
 	say "Rolling back."
 	while read -r v; do
 		[ -n "$v" ] || continue
@@ -98,7 +98,14 @@ rollback() {
 		[ -n "$v" ] || continue
 		remove_payload "$v" || ok=1
 	done <<< "$(journal_get unpacked | tac)"
-	for v in $(installed_kernels); do
+	# the module indexes: of every kernel when modules came or went, else
+	# of those this run re-indexed (none on the built-in initramfs-tools path)
+	if [ -n "$(journal_get dkms)$(journal_get rpm)$(journal_get unpacked)" ]; then
+		kernels=$(installed_kernels)
+	else
+		kernels=$(journal_get depmod | sort -u)
+	fi
+	for v in $kernels; do
 		depmod_kernel "$v" || ok=1
 	done
 	return "$ok"

@@ -289,13 +289,17 @@ root_rpm() {
 
 # tree_hash DIR: one hash of every path, type, mode, link target and content;
 # the rpm database by what it holds (sqlite checkpoints its files on open)
-tree_hash() {
+# tree_listing DIR: every path with its type, mode and link target, every
+# file's SHA-256 and the rpm database's packages (what tree_hash hashes)
+tree_listing() {
 	local x='-path ./proc -prune -o -path ./sys -prune -o -path ./var/lib/rpm -prune -o'
 	# shellcheck disable=SC2086
 	(cd "$1" && find . $x -printf '%p %y %m %l\n' | LC_ALL=C sort &&
 		find . $x -type f -print0 | LC_ALL=C sort -z | xargs -0 -r sha256sum &&
-		root_rpm "$1" -qa --qf '%{NEVRA} %{INSTALLTIME}\n' 2>/dev/null | LC_ALL=C sort) |
-		sha256sum | cut -d' ' -f1
+		root_rpm "$1" -qa --qf '%{NEVRA} %{INSTALLTIME}\n' 2>/dev/null | LC_ALL=C sort)
+}
+tree_hash() {
+	tree_listing "$1" | sha256sum | cut -d' ' -f1
 }
 
 # the GA kernels of RHEL 7.9 and 8.9, for which the tests build LIS
