@@ -61,6 +61,9 @@ main() {
 		stop_if_done uninstall not-installed "LIS is not installed; nothing to do."
 	fi
 	dry_run_or_confirm uninstall "Remove LIS and return to the in-tree drivers?"
+	# RHEL's daemon packages lis-tools replaced at install (lislib/state.sh)
+	local replaced=""
+	[ ! -r "$(rp "$LIS_STATE")" ] || replaced=$(sed -n 's/^replaced //p' "$(rp "$LIS_STATE")" | paste -sd' ')
 	[ "$builtin" = 0 ] || builtin_uninstall
 	if [ "$builtin" = 1 ] && [ ${#PLAN_ERASE[@]} -eq 0 ] && [ -z "$(blocked_modules_of)" ] && ! [ -e "$(rp "$LIS_STATE")" ]; then
 		: # only the built-in path's configuration was there
@@ -82,6 +85,7 @@ main() {
 	fi
 	cleanup_leftovers
 	say "LIS is removed; every kernel is on its in-tree Hyper-V drivers. The log is $LIS_LOG."
+	[ -z "$replaced" ] || say "The KVP, VSS and fcopy daemons went with lis-tools, which had replaced $replaced; to run RHEL's again: yum install hyperv-daemons"
 	json_report uninstall removed "$EX_OK"
 }
 

@@ -167,6 +167,18 @@ conflicting_packages() {
 	return 0
 }
 
+# replaced_packages: RHEL's daemon packages lis-tools takes the place of
+# (the same daemons under the same names and paths; its versioned
+# Obsoletes take them out in the same transaction), as NAME-VERSION-RELEASE
+replaced_packages() {
+	root_uses_rpm || return 0
+	local p
+	for p in hyperv-daemons hypervkvpd hypervvssd hypervfcopyd; do
+		rpm_root -q --qf '%{NAME}-%{VERSION}-%{RELEASE}\n' "$p" 2>/dev/null | grep -v 'not installed' || true
+	done
+	return 0
+}
+
 # loaded_module NAME: the module is loaded (live system, or the root's /proc/modules)
 loaded_module() {
 	local key

@@ -10,7 +10,7 @@
 # DKMS; kernels the chosen way cannot serve keep their in-tree drivers.
 
 declare -A PLAN_ACTION=() PLAN_BUILD=() PLAN_REASON=() PLAN_SET=()
-PLAN_KERNELS=() PLAN_BLOCKS=() PLAN_INSTALL=() PLAN_ERASE=()
+PLAN_KERNELS=() PLAN_BLOCKS=() PLAN_INSTALL=() PLAN_ERASE=() PLAN_REPLACED=()
 PKG_MODE=none
 PLAN_REPLACE=0
 
@@ -129,7 +129,10 @@ plan_packages() {
 	readlines PLAN_BLOCKS "$(printf '%s\n' "${PLAN_BLOCKS[@]}" | sed '/^$/d' | sort -u)"
 	PLAN_INSTALL=() PLAN_ERASE=()
 	[ "$PKG_MODE" = none ] && return 0
-	[ -n "$LIS_TOOLS_RPM" ] && PLAN_INSTALL+=("$LIS_TOOLS_RPM")
+	if [ -n "$LIS_TOOLS_RPM" ]; then
+		PLAN_INSTALL+=("$LIS_TOOLS_RPM")
+		readlines PLAN_REPLACED "$(replaced_packages)"
+	fi
 	if [ "$PKG_MODE" = kmod ]; then
 		for k in "${PLAN_KERNELS[@]}"; do
 			f=${PLAN_BUILD[$k]}

@@ -21,6 +21,7 @@ print_plan() {
 	done
 	[ ${#PLAN_INSTALL[@]} -eq 0 ] || say "  install: $(for b in "${PLAN_INSTALL[@]}"; do basename "$b" .rpm; done | paste -sd' ')"
 	[ ${#PLAN_ERASE[@]} -eq 0 ] || say "  remove: ${PLAN_ERASE[*]}"
+	[ ${#PLAN_REPLACED[@]} -eq 0 ] || say "  replaced by lis-tools (the same daemons, names and paths): ${PLAN_REPLACED[*]}"
 	[ ${#PLAN_BLOCKS[@]} -eq 0 ] || say "  block (unused, not replaced yet): ${PLAN_BLOCKS[*]}"
 	return 0
 }
@@ -45,6 +46,9 @@ json_report() {
 	printf '],"remove":['
 	first=1
 	for f in "${PLAN_ERASE[@]}"; do [ "$first" = 1 ] || printf ','; first=0; json_str "$f"; done
+	printf '],"replaced":['
+	first=1
+	for f in ${PLAN_REPLACED[@]+"${PLAN_REPLACED[@]}"}; do [ "$first" = 1 ] || printf ','; first=0; json_str "$f"; done
 	printf '],"blocks":['
 	first=1
 	for f in "${PLAN_BLOCKS[@]}"; do [ "$first" = 1 ] || printf ','; first=0; json_str "$f"; done

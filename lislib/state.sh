@@ -65,7 +65,11 @@ state_write() {
 		for k in $(installed_lis_packages); do
 			printf 'package %s %s\n' "$k" "$(installed_version "$k")"
 		done
-	} > "$f.new" && mv -f "$f.new" "$f"
+		# RHEL's daemon packages lis-tools replaced (uninstall.sh says how
+		# to get them back), this run's and earlier runs'
+		for k in ${PLAN_REPLACED[@]+"${PLAN_REPLACED[@]}"}; do printf 'replaced %s\n' "$k"; done
+		[ ! -r "$f" ] || grep '^replaced ' "$f" || true
+	} | awk '!seen[$0]++' > "$f.new" && mv -f "$f.new" "$f"
 }
 
 # state_get KEY: the first value of KEY in the state file

@@ -11,11 +11,6 @@
 # hyperv-daemons takes them out in the same transaction, and the packages
 # cannot come back beside it (docs/daemons.md).
 
-DAEMON_FILES="/usr/sbin/hypervkvpd /usr/sbin/hypervvssd /usr/sbin/hypervfcopyd
- /usr/lib/systemd/system/hypervkvpd.service /usr/lib/systemd/system/hypervvssd.service
- /usr/lib/systemd/system/hypervfcopyd.service /usr/lib/udev/rules.d/70-hv_kvp.rules
- /usr/lib/udev/rules.d/70-hv_vss.rules /usr/lib/udev/rules.d/70-hv_fcopy.rules"
-
 tools_ship_daemons() {
 	local l f
 	l=$(q -l "$RT")
@@ -44,32 +39,6 @@ tools_replace_hyperv_daemons() {
 	done
 }
 check packaging:tools_obsolete_and_provide_hyperv_daemons tools_replace_hyperv_daemons
-
-# RHEL 7's hyperv-daemons as it is laid out: the meta package and the three
-# daemon packages owning the same paths (version 0, as RHEL numbers them)
-gen_rhel_hyperv_daemons() {
-	local o=$1 st=$FIX_OUT/hyperv-daemons.spec f n
-	{
-		spec_header hyperv-daemons 0 0.42.20190303git.el7
-		printf 'Requires: hypervkvpd = %%{version}-%%{release}, hypervvssd = %%{version}-%%{release}, hypervfcopyd = %%{version}-%%{release}\n'
-		printf '%%description\nstand-in for RHEL hyperv-daemons\n'
-		for n in kvp vss fcopy; do
-			printf '%%package -n hyperv%sd\nSummary: stand-in\n%%description -n hyperv%sd\nstand-in\n' "$n" "$n"
-		done
-		printf '%%install\n'
-		for f in $DAEMON_FILES; do
-			printf 'mkdir -p %%{buildroot}%s; echo rhel > %%{buildroot}%s\n' "${f%/*}" "$f"
-		done
-		printf '%%files\n'
-		for n in kvp vss fcopy; do
-			printf '%%files -n hyperv%sd\n' "$n"
-			for f in $DAEMON_FILES; do
-				case $f in *"hyperv${n}d"*|*"hv_$n."*) printf '%s\n' "$f" ;; esac
-			done
-		done
-	} > "$st"
-	fixture_rpmbuild "$st" "$o"
-}
 
 upgrade_over_hyperv_daemons() {
 	local r=$T/roothvd x=$T/hvd-x

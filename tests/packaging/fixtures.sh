@@ -323,3 +323,36 @@ base_rpm() {
 	gen_base_rpm "$1" base-el "/bin/sh, dracut, dkms, make, gcc$(rpm -qp --nosignature --requires "$2" 2>/dev/null |
 		grep -v '^rpmlib(' | sed 's/^/, /' | tr -d '\n')" "$BASE_DIRS"
 }
+
+# the daemons RHEL's hyperv-daemons packages ship, at their paths (lis-tools
+# ships its own at the same ones)
+DAEMON_FILES="/usr/sbin/hypervkvpd /usr/sbin/hypervvssd /usr/sbin/hypervfcopyd
+ /usr/lib/systemd/system/hypervkvpd.service /usr/lib/systemd/system/hypervvssd.service
+ /usr/lib/systemd/system/hypervfcopyd.service /usr/lib/udev/rules.d/70-hv_kvp.rules
+ /usr/lib/udev/rules.d/70-hv_vss.rules /usr/lib/udev/rules.d/70-hv_fcopy.rules"
+
+# RHEL 7's hyperv-daemons as it is laid out: the meta package and the three
+# daemon packages owning the same paths (version 0, as RHEL numbers them)
+gen_rhel_hyperv_daemons() {
+	local o=$1 st=$FIX_OUT/hyperv-daemons.spec f n
+	{
+		spec_header hyperv-daemons 0 0.42.20190303git.el7
+		printf 'Requires: hypervkvpd = %%{version}-%%{release}, hypervvssd = %%{version}-%%{release}, hypervfcopyd = %%{version}-%%{release}\n'
+		printf '%%description\nstand-in for RHEL hyperv-daemons\n'
+		for n in kvp vss fcopy; do
+			printf '%%package -n hyperv%sd\nSummary: stand-in\n%%description -n hyperv%sd\nstand-in\n' "$n" "$n"
+		done
+		printf '%%install\n'
+		for f in $DAEMON_FILES; do
+			printf 'mkdir -p %%{buildroot}%s; echo rhel > %%{buildroot}%s\n' "${f%/*}" "$f"
+		done
+		printf '%%files\n'
+		for n in kvp vss fcopy; do
+			printf '%%files -n hyperv%sd\n' "$n"
+			for f in $DAEMON_FILES; do
+				case $f in *"hyperv${n}d"*|*"hv_$n."*) printf '%s\n' "$f" ;; esac
+			done
+		done
+	} > "$st"
+	fixture_rpmbuild "$st" "$o"
+}

@@ -37,13 +37,17 @@ K7=$FIX_K7 K8=$FIX_K8 K7B=3.10.0-1062.el7.x86_64
 
 inst() { "$M/install.sh" --yes "$@"; }
 # hash_of ROOT: the root without the logs the runs write
-hash_of() {
+# listing_of ROOT: tree_listing without the logs (the stand-ins record every call there)
+listing_of() {
 	local r=$1 keep=$INST/keep.$$
 	mkdir -p "$keep"
 	mv "$r/var/log" "$keep/" 2>/dev/null || true
-	tree_hash "$r"
+	tree_listing "$r"
 	mv "$keep/log" "$r/var/" 2>/dev/null || true
 	rm -rf "$keep"
+}
+hash_of() {
+	listing_of "$1" | sha256sum | cut -d' ' -f1
 }
 resolves() { # ROOT KVER MODULE PREFIX
 	local p
@@ -446,12 +450,7 @@ check installer:kernel_option_keeps_the_builds_of_other_kernels kernel_option_ke
 
 # --- a usable repository: dnf makes the transaction and brings what the
 # packages need from it; a rollback takes that away again ---
-# Known defect (issue 7 stays open): this section never ran to its end on a
-# fresh clone — its fixture root lacked /bin/sh for the kernel package (now
-# provided, not yet seen passing).  Set LIS_TEST_DNF=1 to run it.
-if [ "${LIS_TEST_DNF:-0}" != 1 ]; then
-	skip installer:dnf_transaction "known defect (issue 7): not yet seen passing on a fresh clone; LIS_TEST_DNF=1 runs it"
-elif command -v dnf > /dev/null 2>&1; then
+if command -v dnf > /dev/null 2>&1; then
 	DR=$INST/dnf
 	# Debian's rpm keeps its database in ~/.rpmdb; RHEL's (and the roots') is /var/lib/rpm
 	mkdir -p "$INST/home" && printf '%%_dbpath /var/lib/rpm\n' > "$INST/home/.rpmmacros"
@@ -465,18 +464,23 @@ VERSION_ID="8.9"'
 	root_rpm "$DR" -i "$INST/fix/base-norepo-1-1.x86_64.rpm" "$(kernel_pkg "$K8")" > /dev/null 2>&1
 	mkdir -p "$DR/etc/yum.repos.d"
 	printf '[lis-test]\nname=LIS test repository\nbaseurl=file://%s\ngpgcheck=0\n' "$INST/repo" > "$DR/etc/yum.repos.d/lis-test.repo"
-	# dnf's own cache and history are the package manager's, not ours
-	dnf_hash() { mv "$DR/var/cache/dnf" "$INST/dnfcache" 2>/dev/null || true; mv "$DR/var/lib/dnf" "$INST/dnflib" 2>/dev/null || true
-		hash_of "$DR"; mv "$INST/dnfcache" "$DR/var/cache/dnf" 2>/dev/null || true; mv "$INST/dnflib" "$DR/var/lib/dnf" 2>/dev/null || true; }
+	# dnf's own configuration directories, cache and history are the
+	# package manager's, not ours
+	dnf_listing() { mv "$DR/var/cache/dnf" "$INST/dnfcache" 2>/dev/null || true; mv "$DR/var/lib/dnf" "$INST/dnflib" 2>/dev/null || true
+		listing_of "$DR" | grep -v -E '(^| )\./(etc/dnf|var/cache)( |/|$)'
+		mv "$INST/dnfcache" "$DR/var/cache/dnf" 2>/dev/null || true; mv "$INST/dnflib" "$DR/var/lib/dnf" 2>/dev/null || true; }
 	dnf_rollback() {
-		local before rc=0 out
-		mkdir -p "$DR/etc/lis-test" && : > "$DR/etc/lis-test/fail-dracut"
-		before=$(dnf_hash)
+		local rc=0 out
+		mkdir -p "$DR/etc/lis-test" || return 1
+		dnf_listing > "$INST/dnf-before.lst"
+		: > "$DR/etc/lis-test/fail-dracut"
 		out=$(HOME=$INST/home inst --root "$DR" 2>&1) || rc=$?
 		rm -f "$DR/etc/lis-test/fail-dracut"
 		[ "$rc" = 1 ] || { echo "exit $rc: $out" | tail -n 3; return 1; }
 		grep -q "^[0-9TZ:-]* + pm_root dnf install .*lis-tools" "$DR/var/log/lis/install.log" || { echo "dnf did not run"; return 1; }
-		[ "$(dnf_hash)" = "$before" ] || { echo "the root is not as it was"; return 1; }
+		dnf_listing > "$INST/dnf-after.lst"
+		cmp -s "$INST/dnf-before.lst" "$INST/dnf-after.lst" ||
+			{ echo "the root is not as it was:"; diff "$INST/dnf-before.lst" "$INST/dnf-after.lst" | head -n 10; return 1; }
 	}
 	check installer:dnf_transaction_failure_rolls_back_what_the_repository_brought dnf_rollback
 	dnf_install() {
@@ -500,6 +504,28 @@ mixed() {
 	resolves "$r" "$K7" hv_vmbus extra/lis/
 }
 check installer:mixed_uek_and_rhck_replaces_only_rhck mixed
+
+# --- RHEL's hyperv-daemons: lis-tools takes their place (the same daemons,
+# names and paths); the plan says so, and uninstall.sh says how to get them back ---
+hyperv_daemons() {
+	local r=$INST/hvd out
+	rhel_root "$r" rhel 7.9 "Red Hat Enterprise Linux Server" "$K7" || return 1
+	{ gen_rhel_hyperv_daemons "$INST/fix/hvd" > /dev/null 2>&1 &&
+		root_rpm "$r" -i "$INST"/fix/hvd/*.rpm > /dev/null 2>&1; } || { echo "cannot install the hyperv-daemons stand-in"; return 1; }
+	out=$(inst --root "$r") || { echo "$out" | tail -n 5; return 1; }
+	grep -q "replaced by lis-tools (the same daemons, names and paths): hyperv-daemons-0-0.42.20190303git.el7 hypervkvpd-0-" <<< "$out" ||
+		{ echo "the plan does not name the replaced packages:"; echo "$out" | head -n 8; return 1; }
+	[ -z "$(root_rpm "$r" -qa 'hyperv*')" ] || { echo "still installed: $(root_rpm "$r" -qa 'hyperv*' | paste -sd' ')"; return 1; }
+	[ "$(root_rpm "$r" -qf /usr/sbin/hypervkvpd --qf '%{NAME}')" = lis-tools ] || { echo "hypervkvpd is not lis-tools'"; return 1; }
+	grep -qx "replaced hypervvssd-0-0.42.20190303git.el7" "$r/var/lib/lis/state" || { echo "the state does not record it"; return 1; }
+	# a second run (nothing to do) keeps the record
+	{ inst --root "$r" > /dev/null && grep -qx "replaced hyperv-daemons-0-0.42.20190303git.el7" "$r/var/lib/lis/state"; } ||
+		{ echo "the second run lost the record"; return 1; }
+	out=$("$M/uninstall.sh" --root "$r" --yes) || { echo "$out" | tail -n 5; return 1; }
+	grep -q "which had replaced hyperv-daemons-0-0.42.20190303git.el7 .*yum install hyperv-daemons" <<< "$out" ||
+		{ echo "uninstall.sh does not say how to get them back:"; echo "$out" | tail -n 3; return 1; }
+}
+check installer:hyperv_daemons_replaced_by_lis_tools_and_named_at_uninstall hyperv_daemons
 
 # --- the replacement gate ---
 gate() {
