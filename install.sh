@@ -80,10 +80,10 @@ plan() {
 
 preflight() {
 	local k need=() n
-	for k in "${PLAN_KERNELS[@]}"; do
+	for k in ${PLAN_KERNELS[@]+"${PLAN_KERNELS[@]}"}; do
 		[ "$(planned_mode "$k")" = ours ] && need+=("$k")
 	done
-	n=$(need_boot_kb "${need[@]}")
+	n=$(need_boot_kb ${need[@]+"${need[@]}"})
 	if [ "$(free_kb /boot)" -lt "$n" ]; then
 		json_report install refused "$EX_NO_SPACE"
 		fail_with "$EX_NO_SPACE" "/boot has $(free_kb /boot) KiB free; LIS needs $n KiB for the new initramfs images."

@@ -29,17 +29,17 @@ apply_plan() {
 	local k f v all
 	all=$(installed_kernels)
 	for k in $all; do BEFORE_DIGEST[$k]=$(lis_digest "$k"); done
-	write_blocks "${PLAN_BLOCKS[@]}" || { warn "cannot write the module blocks"; return 1; }
+	write_blocks ${PLAN_BLOCKS[@]+"${PLAN_BLOCKS[@]}"} || { warn "cannot write the module blocks"; return 1; }
 	if root_uses_rpm; then
-		verify_signatures "${PLAN_INSTALL[@]}" || { warn "a package's signature does not verify"; return 1; }
-		rpm_transaction PLAN_INSTALL PLAN_ERASE || { warn "the rpm transaction failed"; return 1; }
+		verify_signatures ${PLAN_INSTALL[@]+"${PLAN_INSTALL[@]}"} || { warn "a package's signature does not verify"; return 1; }
+		rpm_transaction || { warn "the rpm transaction failed"; return 1; }
 	else
-		for f in "${PLAN_ERASE[@]}"; do remove_payload "$f" || return 1; done
-		for f in "${PLAN_INSTALL[@]}"; do unpack_payload "$f" || { warn "cannot unpack ${f##*/}"; return 1; }; done
+		for f in ${PLAN_ERASE[@]+"${PLAN_ERASE[@]}"}; do remove_payload "$f" || return 1; done
+		for f in ${PLAN_INSTALL[@]+"${PLAN_INSTALL[@]}"}; do unpack_payload "$f" || { warn "cannot unpack ${f##*/}"; return 1; }; done
 	fi
 	if [ "$PKG_MODE" = dkms ]; then
 		v=$(rpm_field "$LIS_DKMS_RPM" '%{VERSION}')
-		for k in "${PLAN_KERNELS[@]}"; do
+		for k in ${PLAN_KERNELS[@]+"${PLAN_KERNELS[@]}"}; do
 			[ "${PLAN_ACTION[$k]}" = dkms ] || continue
 			if ! dkms_build_kernel "$v" "$k"; then
 				plan_set "$k" intree "the DKMS build failed (see the log)"
@@ -55,7 +55,7 @@ apply_plan() {
 		# (REFRESH_KERNELS: changed before the plan ran, e.g. DKMS builds
 		# uninstall.sh removed first)
 		if [ "$(lis_digest "$k")" = "${BEFORE_DIGEST[$k]}" ]; then
-			case " ${REFRESH_KERNELS[*]} " in *" $k "*) ;; *) continue ;; esac
+			case " ${REFRESH_KERNELS[*]-} " in *" $k "*) ;; *) continue ;; esac
 		fi
 		[ -n "${PLAN_ACTION[$k]:-}" ] || say "  $k: not in the plan, but the packages change its drivers too"
 		refresh_kernel "$k" "$(kernel_mode "$k")" || return 1
@@ -78,7 +78,7 @@ run_plan() {
 		fail_with "$EX_ROLLBACK" "$tool failed and the rollback was incomplete; see the log for what is left."
 	fi
 	if [ "${#CHANGED_KERNELS[@]}" -gt 0 ] && [ "$tool" != uninstall ]; then
-		trial_arm "${CHANGED_KERNELS[@]}" || warn "the trial boot could not be armed; the new drivers are the default"
+		trial_arm ${CHANGED_KERNELS[@]+"${CHANGED_KERNELS[@]}"} || warn "the trial boot could not be armed; the new drivers are the default"
 	fi
 	commit_saved_packages
 	forget_undo

@@ -239,7 +239,7 @@ builtin_plan() {
 	BI_CONFIG_CHANGES=0
 	[ "$(builtin_config_now)" = "$BI_LIST" ] || BI_CONFIG_CHANGES=1
 	BI_REBUILD=()
-	for k in "${BI_KERNELS[@]}"; do
+	for k in ${BI_KERNELS[@]+"${BI_KERNELS[@]}"}; do
 		[ "${BI_ACTION[$k]}" = enable ] || continue
 		if [ "$BI_CONFIG_CHANGES" = 1 ] || [ -n "$(image_lacks "$k")" ]; then
 			BI_REBUILD+=("$k")
@@ -255,7 +255,7 @@ builtin_print_plan() {
 	local k cfg=$BUILTIN_ITOOLS
 	[ "$BI_TOOL" = dracut ] && cfg=$BUILTIN_DRACUT
 	say "Plan for ${DIST_NAME:-this system} (LIS $(lis_version)): the in-tree Hyper-V drivers in every initramfs ($BI_TOOL):"
-	for k in "${BI_KERNELS[@]}"; do
+	for k in ${BI_KERNELS[@]+"${BI_KERNELS[@]}"}; do
 		say "  $k: ${BI_ACTION[$k]} - ${BI_REASON[$k]}"
 		[ -z "${BI_ADD[$k]}" ] || say "      modules: ${BI_ADD[$k]}"
 		[ -z "${BI_BUILTIN[$k]}" ] || say "      built into the kernel (present): ${BI_BUILTIN[$k]}"
@@ -264,7 +264,7 @@ builtin_print_plan() {
 	if [ "$BI_CONFIG_CHANGES" = 1 ]; then
 		if [ -n "$BI_LIST" ]; then say "  $cfg: LIS lists $BI_LIST"; else say "  $cfg: the LIS entry goes"; fi
 	fi
-	[ ${#BI_REBUILD[@]} -eq 0 ] || say "  rebuild the initramfs of: ${BI_REBUILD[*]}"
+	[ ${#BI_REBUILD[@]} -eq 0 ] || say "  rebuild the initramfs of: ${BI_REBUILD[*]-}"
 	return 0
 }
 
@@ -286,7 +286,7 @@ builtin_json_report() {
 	printf '"distribution":{"id":%s,"version":%s},' "$(json_str "$DIST_ID")" "$(json_str "$DIST_VERSION")"
 	printf '"initramfs_tool":%s,"config":%s,"modules":%s,"kernels":[' "$(json_str "$BI_TOOL")" \
 		"$(json_str "$cfg")" "$(json_words "$BI_LIST")"
-	for k in "${BI_KERNELS[@]}"; do
+	for k in ${BI_KERNELS[@]+"${BI_KERNELS[@]}"}; do
 		[ "$first" = 1 ] || printf ','
 		first=0
 		printf '{"kernel":%s,"action":%s,"reason":%s,"image":%s,"add":%s,"builtin":%s,"missing":%s}' \
@@ -294,7 +294,7 @@ builtin_json_report() {
 			"$(json_str "$(initramfs_image "$k")")" "$(json_words "${BI_ADD[$k]}")" \
 			"$(json_words "${BI_BUILTIN[$k]}")" "$(json_words "${BI_MISSING[$k]}")"
 	done
-	printf '],"rebuild":%s,"log":%s}\n' "$(json_words "${BI_REBUILD[*]}")" "$(json_str "$LIS_LOG")"
+	printf '],"rebuild":%s,"log":%s}\n' "$(json_words "${BI_REBUILD[*]-}")" "$(json_str "$LIS_LOG")"
 }
 
 # keep_file PATH: a file a command is about to change, kept for rollback
@@ -420,7 +420,7 @@ builtin_state_write() {
 	{
 		printf 'tool %s\n' "$BI_TOOL"
 		printf 'modules %s\n' "$BI_LIST"
-		for k in "${BI_KERNELS[@]}"; do
+		for k in ${BI_KERNELS[@]+"${BI_KERNELS[@]}"}; do
 			case ${BI_ACTION[$k]} in enable|enabled|present) printf 'kernel %s\n' "$k" ;; esac
 		done
 		# kernels enabled by an earlier run (--kernel) stay recorded
@@ -447,7 +447,7 @@ builtin_transaction() {
 builtin_apply() {
 	local k
 	builtin_write_config "$BI_TOOL" "$BI_LIST" || { warn "cannot write the $BI_TOOL configuration"; return 1; }
-	for k in "${BI_REBUILD[@]}"; do
+	for k in ${BI_REBUILD[@]+"${BI_REBUILD[@]}"}; do
 		builtin_rebuild "$k" builtin || return 1
 	done
 	builtin_state_write || { warn "cannot write $BUILTIN_STATE"; return 1; }
@@ -459,7 +459,7 @@ builtin_unapply() {
 		warn "cannot remove the LIS configuration"
 		return 1
 	fi
-	for k in "${BI_REBUILD[@]}"; do
+	for k in ${BI_REBUILD[@]+"${BI_REBUILD[@]}"}; do
 		builtin_rebuild "$k" intree || return 1
 	done
 	remove_file "$BUILTIN_STATE"
@@ -497,7 +497,7 @@ builtin_uninstall() {
 	[ "$BI_TOOL" != none ] || [ ${#BI_REBUILD[@]} -eq 0 ] ||
 		fail_with "$EX_UNSUPPORTED" "This system has neither initramfs-tools nor dracut; the images cannot be rebuilt."
 	builtin_transaction builtin_unapply
-	say "The LIS configuration for the in-tree drivers is removed${BI_REBUILD[*]:+; rebuilt the initramfs of ${BI_REBUILD[*]}}."
+	say "The LIS configuration for the in-tree drivers is removed${BI_REBUILD[*]:+; rebuilt the initramfs of ${BI_REBUILD[*]-}}."
 }
 
 # builtin_install: install.sh's built-in path, from the plan to the report
@@ -509,7 +509,7 @@ builtin_install() {
 	builtin_plan "$LIS_KERNEL"
 	[ ${#BI_KERNELS[@]} -gt 0 ] || fail_with "$EX_UNSUPPORTED" "No kernel${LIS_KERNEL:+ $LIS_KERNEL} is installed here."
 	builtin_print_plan
-	for k in "${BI_KERNELS[@]}"; do
+	for k in ${BI_KERNELS[@]+"${BI_KERNELS[@]}"}; do
 		case ${BI_ACTION[$k]} in enable|enabled|present) n=$((n + 1)) ;; esac
 	done
 	if [ "$n" = 0 ]; then
@@ -521,7 +521,7 @@ builtin_install() {
 		builtin_json_report install already-enabled "$EX_OK"
 		exit "$EX_OK"
 	fi
-	n=$(need_boot_kb "${BI_REBUILD[@]}")
+	n=$(need_boot_kb ${BI_REBUILD[@]+"${BI_REBUILD[@]}"})
 	if [ "$(free_kb /boot)" -lt "$n" ]; then
 		builtin_json_report install refused "$EX_NO_SPACE"
 		fail_with "$EX_NO_SPACE" "/boot has $(free_kb /boot) KiB free; rebuilding the images needs $n KiB."
@@ -543,7 +543,7 @@ builtin_install() {
 		fail_with "$EX_DECLINED" "Not confirmed; nothing was changed."
 	fi
 	builtin_transaction builtin_apply
-	say "The in-tree Hyper-V drivers are in the initramfs${BI_REBUILD[*]:+ of ${BI_REBUILD[*]}}; they are used from the next boot. The log is $LIS_LOG."
+	say "The in-tree Hyper-V drivers are in the initramfs${BI_REBUILD[*]:+ of ${BI_REBUILD[*]-}}; they are used from the next boot. The log is $LIS_LOG."
 	builtin_json_report install enabled "$EX_OK"
 	exit "$EX_OK"
 }

@@ -233,7 +233,7 @@ build_image() {
 	local args=(--force --kver "$kver")
 	[ -n "$add" ] && args+=(--add-drivers "$add")
 	[ -n "$omit" ] && args+=(--omit-drivers "$omit")
-	run_in_root dracut "${args[@]}" "$out"
+	run_in_root dracut ${args[@]+"${args[@]}"} "$out"
 }
 
 # rebuild_image KVER IMG KIND MODE: temp file, proof, atomic rename, backup kept

@@ -80,14 +80,15 @@ lis_version() {
 }
 
 # readlines NAME TEXT: the non-empty lines of TEXT into array NAME.  The
-# library avoids process substitution: package scriptlets run in roots
-# without /proc (and so without /dev/fd).
+# library avoids process substitution (package scriptlets run in roots
+# without /proc, and so without /dev/fd) and namerefs (RHEL 7's bash is 4.2).
 readlines() {
-	local -n _lines=$1
-	local _l
-	_lines=()
-	while IFS= read -r _l; do
-		[ -n "$_l" ] && _lines+=("$_l")
-	done <<< "$2"
-	return 0
+	local _t
+	case $1 in ''|[0-9]*|*[!A-Za-z0-9_]*) return 1 ;; esac
+	_t=$(printf '%s\n' "$2" | sed '/^$/d')
+	if [ -z "$_t" ]; then
+		eval "$1=()"
+	else
+		mapfile -t "$1" <<< "$_t"
+	fi
 }

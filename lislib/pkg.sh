@@ -127,12 +127,12 @@ pkg_tool() {
 	echo rpm
 }
 
-# rpm_transaction INSTALL_FILES ERASE_NAMES: the package transaction, with
-# yum/dnf when a repository is usable (dependencies such as dkms or gcc come
-# from it), rpm otherwise; remembers how to undo it
+# rpm_transaction: the package transaction of the plan (PLAN_INSTALL files,
+# PLAN_ERASE names), with yum/dnf when a repository is usable (dependencies
+# such as dkms or gcc come from it), rpm otherwise; remembers how to undo it
 rpm_transaction() {
-	local -n _inst=$1 _erase=$2
-	local f n tool before after again=() fresh=()
+	local _inst=(${PLAN_INSTALL[@]+"${PLAN_INSTALL[@]}"}) _erase=(${PLAN_ERASE[@]+"${PLAN_ERASE[@]}"})
+	local f n tool before after again=() fresh=() names=""
 	# keep copies of what we replace so a rollback can put it back
 	mkdir -p "$(rp /var/lib/lis/packages)" || return 1
 	for n in $(installed_lis_packages); do
@@ -140,25 +140,26 @@ rpm_transaction() {
 	done
 	[ ${#_inst[@]} -gt 0 ] || [ ${#_erase[@]} -gt 0 ] || return 0
 	tool=$(pkg_tool)
-	journal_add rpm "${_inst[*]##*/} | ${_erase[*]}"
+	for f in ${_inst[@]+"${_inst[@]}"}; do names+="${names:+ }${f##*/}"; done
+	journal_add rpm "$names | ${_erase[*]-}"
 	if [ "$tool" = rpm ]; then
 		# rpm cannot mix -U and -e in one command: erase first, in the same run of the journal
-		[ ${#_erase[@]} -eq 0 ] || run rpm_root -e "${_erase[@]}" || return 1
-		[ ${#_inst[@]} -eq 0 ] || run rpm_root -U --replacepkgs "${_inst[@]}" || return 1
+		[ ${#_erase[@]} -eq 0 ] || run rpm_root -e ${_erase[@]+"${_erase[@]}"} || return 1
+		[ ${#_inst[@]} -eq 0 ] || run rpm_root -U --replacepkgs ${_inst[@]+"${_inst[@]}"} || return 1
 	else
 		before=$(rpm_root -qa --qf '%{NAME}\n')
 		# a package installed at the same version is reinstalled: its
 		# scriptlets link the kernels installed since
-		for f in "${_inst[@]}"; do
+		for f in ${_inst[@]+"${_inst[@]}"}; do
 			if [ "$(installed_version "$(rpm_field "$f" '%{NAME}')")" = "$(rpm_field "$f" '%{VERSION}-%{RELEASE}')" ]; then
 				again+=("$f")
 			else
 				fresh+=("$f")
 			fi
 		done
-		[ ${#_erase[@]} -eq 0 ] || run pm_root "$tool" --setopt=clean_requirements_on_remove=0 remove "${_erase[@]}" || return 1
-		[ ${#fresh[@]} -eq 0 ] || run pm_root "$tool" install "${fresh[@]}" || return 1
-		[ ${#again[@]} -eq 0 ] || run pm_root "$tool" reinstall "${again[@]}" || return 1
+		[ ${#_erase[@]} -eq 0 ] || run pm_root "$tool" --setopt=clean_requirements_on_remove=0 remove ${_erase[@]+"${_erase[@]}"} || return 1
+		[ ${#fresh[@]} -eq 0 ] || run pm_root "$tool" install ${fresh[@]+"${fresh[@]}"} || return 1
+		[ ${#again[@]} -eq 0 ] || run pm_root "$tool" reinstall ${again[@]+"${again[@]}"} || return 1
 		# what the repositories brought along goes again on a rollback
 		after=$(rpm_root -qa --qf '%{NAME}\n')
 		while read -r n; do
@@ -167,7 +168,7 @@ rpm_transaction() {
 			journal_add pulled "$n"
 		done <<< "$(printf '%s\n--\n%s\n' "$before" "$after" | awk '$0 == "--" { s = 1; next } !s { b[$0]; next } !($0 in b)')"
 	fi
-	for f in "${_inst[@]}"; do
+	for f in ${_inst[@]+"${_inst[@]}"}; do
 		n=$(rpm_field "$f" '%{NAME}')
 		cp -f "$f" "$(rp "/var/lib/lis/packages/$n.rpm.new")" && journal_add saved "$n"
 	done
@@ -201,10 +202,10 @@ undo_rpm_transaction() {
 		[ "$now" = "${n#* }" ] && continue
 		if [ -e "$f" ]; then want+=("$f"); else log "cannot restore ${n%% *} ${n#* }: no saved package"; ok=1; fi
 	done <<< "$(journal_get package-was)"
-	[ ${#want[@]} -eq 0 ] || run rpm_root -U --oldpackage --replacepkgs --nodeps "${want[@]}" || ok=1
+	[ ${#want[@]} -eq 0 ] || run rpm_root -U --oldpackage --replacepkgs --nodeps ${want[@]+"${want[@]}"} || ok=1
 	# and what yum/dnf brought along for the new packages
 	readlines want "$(journal_get pulled)"
-	[ ${#want[@]} -eq 0 ] || run rpm_root -e --nodeps "${want[@]}" || ok=1
+	[ ${#want[@]} -eq 0 ] || run rpm_root -e --nodeps ${want[@]+"${want[@]}"} || ok=1
 	rm -f "$(rp /var/lib/lis/packages)"/*.rpm.new
 	return "$ok"
 }
@@ -296,7 +297,7 @@ pkg_scriptlet() {
 	case $action in
 	kmod-post)
 		files=("/lib/modules/$arg/extra/lis/"*.ko)
-		weak_modules_run --add-modules "${files[@]}" || warn "weak-modules could not link LIS for compatible kernels"
+		weak_modules_run --add-modules ${files[@]+"${files[@]}"} || warn "weak-modules could not link LIS for compatible kernels"
 		drop_unfit_links || warn "a kernel LIS does not fit could not be unlinked (see $LIS_LOG)"
 		depmod_kernel "$arg" || warn "depmod failed for $arg"
 		images_deferred && return 0
@@ -307,19 +308,19 @@ pkg_scriptlet() {
 		mkdir -p /var/lib/lis
 		{ echo "$arg"; weak_linked_kernels; } | sort -u > "/var/lib/lis/postun-$arg"
 		files=("/lib/modules/$arg/extra/lis/"*.ko)
-		weak_modules_run --remove-modules "${files[@]}" || warn "weak-modules could not unlink LIS"
+		weak_modules_run --remove-modules ${files[@]+"${files[@]}"} || warn "weak-modules could not unlink LIS"
 		return 0
 		;;
 	kmod-postun)
 		[ "$count" = 0 ] || return 0
 		readlines kernels "$(cat "/var/lib/lis/postun-$arg" 2>/dev/null || echo "$arg")"
 		rm -f "/var/lib/lis/postun-$arg"
-		for k in "${kernels[@]}"; do depmod_kernel "$k" || warn "depmod failed for $k"; done
+		for k in ${kernels[@]+"${kernels[@]}"}; do depmod_kernel "$k" || warn "depmod failed for $k"; done
 		images_deferred && return 0
 		;;
 	dkms-post)
 		readlines kernels "$(installed_kernels)"
-		for k in "${kernels[@]}"; do
+		for k in ${kernels[@]+"${kernels[@]}"}; do
 			kernel_build_dir "$k" >/dev/null || continue
 			dkms_build_kernel "$arg" "$k" || true
 		done
@@ -337,7 +338,7 @@ pkg_scriptlet() {
 		;;
 	*) warn "unknown scriptlet action $action"; return 0 ;;
 	esac
-	for k in "${kernels[@]}"; do
+	for k in ${kernels[@]+"${kernels[@]}"}; do
 		[ -d "/lib/modules/$k" ] || continue
 		refresh_kernel "$k" "$(kernel_mode "$k")" || warn "the initramfs of $k was not changed (see $LIS_LOG)"
 	done

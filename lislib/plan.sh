@@ -89,7 +89,7 @@ plan_kernel() {
 		block*) blocks+=("${g#block }") ;;
 		esac
 	done <<< "$(gate_kernel "$k" "$set")"
-	[ ${#blocks[@]} -eq 0 ] || PLAN_BLOCKS+=("${blocks[@]}")
+	[ ${#blocks[@]} -eq 0 ] || PLAN_BLOCKS+=(${blocks[@]+"${blocks[@]}"})
 }
 
 plan_set() { PLAN_ACTION[$1]=$2; PLAN_REASON[$1]=$3; }
@@ -111,7 +111,7 @@ plan_all() {
 # plan_packages: one way for the whole system, and the package lists
 plan_packages() {
 	local k have_kmod=0 have_dkms=0 f n
-	for k in "${PLAN_KERNELS[@]}"; do
+	for k in ${PLAN_KERNELS[@]+"${PLAN_KERNELS[@]}"}; do
 		case ${PLAN_ACTION[$k]} in
 		exact|compatible) have_kmod=1 ;;
 		dkms) have_dkms=1 ;;
@@ -119,14 +119,14 @@ plan_packages() {
 	done
 	if [ "$have_kmod" = 1 ]; then
 		PKG_MODE=kmod
-		for k in "${PLAN_KERNELS[@]}"; do
+		for k in ${PLAN_KERNELS[@]+"${PLAN_KERNELS[@]}"}; do
 			[ "${PLAN_ACTION[$k]}" = dkms ] &&
 				plan_set "$k" intree "no prebuilt LIS build fits it, and DKMS cannot be used beside the prebuilt builds this system runs on"
 		done
 	elif [ "$have_dkms" = 1 ]; then
 		PKG_MODE=dkms
 	fi
-	readlines PLAN_BLOCKS "$(printf '%s\n' "${PLAN_BLOCKS[@]}" | sed '/^$/d' | sort -u)"
+	readlines PLAN_BLOCKS "$(printf '%s\n' ${PLAN_BLOCKS[@]+"${PLAN_BLOCKS[@]}"} | sed '/^$/d' | sort -u)"
 	PLAN_INSTALL=() PLAN_ERASE=()
 	[ "$PKG_MODE" = none ] && return 0
 	if [ -n "$LIS_TOOLS_RPM" ]; then
@@ -134,10 +134,10 @@ plan_packages() {
 		readlines PLAN_REPLACED "$(replaced_packages)"
 	fi
 	if [ "$PKG_MODE" = kmod ]; then
-		for k in "${PLAN_KERNELS[@]}"; do
+		for k in ${PLAN_KERNELS[@]+"${PLAN_KERNELS[@]}"}; do
 			f=${PLAN_BUILD[$k]}
 			[ -n "$f" ] || continue
-			case " ${PLAN_INSTALL[*]} " in *" $f "*) ;; *) PLAN_INSTALL+=("$f") ;; esac
+			case " ${PLAN_INSTALL[*]-} " in *" $f "*) ;; *) PLAN_INSTALL+=("$f") ;; esac
 		done
 		installed_lis_packages | grep -qx lis-dkms && PLAN_ERASE+=(lis-dkms)
 	else
@@ -149,7 +149,7 @@ plan_packages() {
 	for n in $(installed_lis_packages); do
 		case $n in kmod-lis-*) ;; *) continue ;; esac
 		local keep=0
-		for f in "${PLAN_INSTALL[@]}"; do
+		for f in ${PLAN_INSTALL[@]+"${PLAN_INSTALL[@]}"}; do
 			[ "$(rpm_field "$f" '%{NAME}')" = "$n" ] && keep=1
 		done
 		[ "$keep" = 1 ] || PLAN_ERASE+=("$n")
@@ -162,15 +162,15 @@ plan_is_done() {
 	local f n k
 	# an install that stopped half-way left no state: it is not done
 	[ "$(state_get version)" = "$(lis_version)" ] || return 1
-	for f in "${PLAN_INSTALL[@]}"; do
+	for f in ${PLAN_INSTALL[@]+"${PLAN_INSTALL[@]}"}; do
 		n=$(rpm_field "$f" '%{NAME}')
 		[ "$(installed_version "$n")" = "$(rpm_field "$f" '%{VERSION}-%{RELEASE}')" ] || return 1
 	done
 	[ ${#PLAN_ERASE[@]} -eq 0 ] || return 1
-	for k in "${PLAN_KERNELS[@]}"; do
+	for k in ${PLAN_KERNELS[@]+"${PLAN_KERNELS[@]}"}; do
 		[ "$(planned_mode "$k")" = "$(kernel_mode "$k")" ] || return 1
 	done
-	[ "$(blocked_modules_of | sort | paste -sd' ')" = "$(printf '%s\n' "${PLAN_BLOCKS[@]}" | sed '/^$/d' | sort | paste -sd' ')" ]
+	[ "$(blocked_modules_of | sort | paste -sd' ')" = "$(printf '%s\n' ${PLAN_BLOCKS[@]+"${PLAN_BLOCKS[@]}"} | sed '/^$/d' | sort | paste -sd' ')" ]
 }
 
 # planned_mode KVER: ours or intree after the plan is applied

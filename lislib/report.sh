@@ -14,15 +14,15 @@ json_str() {
 print_plan() {
 	local k b
 	say "Plan for ${DIST_NAME:-this system} ($(lis_version)):"
-	for k in "${PLAN_KERNELS[@]}"; do
+	for k in ${PLAN_KERNELS[@]+"${PLAN_KERNELS[@]}"}; do
 		b=""
 		[ -n "${PLAN_BUILD[$k]:-}" ] && b=" [$(basename "${PLAN_BUILD[$k]}" .rpm)]"
 		say "  $k: ${PLAN_ACTION[$k]}$b - ${PLAN_REASON[$k]}"
 	done
-	[ ${#PLAN_INSTALL[@]} -eq 0 ] || say "  install: $(for b in "${PLAN_INSTALL[@]}"; do basename "$b" .rpm; done | paste -sd' ')"
-	[ ${#PLAN_ERASE[@]} -eq 0 ] || say "  remove: ${PLAN_ERASE[*]}"
-	[ ${#PLAN_REPLACED[@]} -eq 0 ] || say "  replaced by lis-tools (the same daemons, names and paths): ${PLAN_REPLACED[*]}"
-	[ ${#PLAN_BLOCKS[@]} -eq 0 ] || say "  block (unused, not replaced yet): ${PLAN_BLOCKS[*]}"
+	[ ${#PLAN_INSTALL[@]} -eq 0 ] || say "  install: $(for b in ${PLAN_INSTALL[@]+"${PLAN_INSTALL[@]}"}; do basename "$b" .rpm; done | paste -sd' ')"
+	[ ${#PLAN_ERASE[@]} -eq 0 ] || say "  remove: ${PLAN_ERASE[*]-}"
+	[ ${#PLAN_REPLACED[@]} -eq 0 ] || say "  replaced by lis-tools (the same daemons, names and paths): ${PLAN_REPLACED[*]-}"
+	[ ${#PLAN_BLOCKS[@]} -eq 0 ] || say "  block (unused, not replaced yet): ${PLAN_BLOCKS[*]-}"
 	return 0
 }
 
@@ -33,7 +33,7 @@ json_report() {
 	printf '{"tool":%s,"version":%s,"result":%s,"exit":%d,' "$(json_str "$1")" "$(json_str "$(lis_version)")" "$(json_str "$2")" "$3"
 	printf '"distribution":{"id":%s,"version":%s},' "$(json_str "$DIST_ID")" "$(json_str "$DIST_VERSION")"
 	printf '"mode":%s,"kernels":[' "$(json_str "$PKG_MODE")"
-	for k in "${PLAN_KERNELS[@]}"; do
+	for k in ${PLAN_KERNELS[@]+"${PLAN_KERNELS[@]}"}; do
 		[ "$first" = 1 ] || printf ','
 		first=0
 		f=${PLAN_BUILD[$k]:-}
@@ -42,15 +42,15 @@ json_report() {
 	done
 	printf '],"install":['
 	first=1
-	for f in "${PLAN_INSTALL[@]}"; do [ "$first" = 1 ] || printf ','; first=0; json_str "$(basename "$f" .rpm)"; done
+	for f in ${PLAN_INSTALL[@]+"${PLAN_INSTALL[@]}"}; do [ "$first" = 1 ] || printf ','; first=0; json_str "$(basename "$f" .rpm)"; done
 	printf '],"remove":['
 	first=1
-	for f in "${PLAN_ERASE[@]}"; do [ "$first" = 1 ] || printf ','; first=0; json_str "$f"; done
+	for f in ${PLAN_ERASE[@]+"${PLAN_ERASE[@]}"}; do [ "$first" = 1 ] || printf ','; first=0; json_str "$f"; done
 	printf '],"replaced":['
 	first=1
 	for f in ${PLAN_REPLACED[@]+"${PLAN_REPLACED[@]}"}; do [ "$first" = 1 ] || printf ','; first=0; json_str "$f"; done
 	printf '],"blocks":['
 	first=1
-	for f in "${PLAN_BLOCKS[@]}"; do [ "$first" = 1 ] || printf ','; first=0; json_str "$f"; done
+	for f in ${PLAN_BLOCKS[@]+"${PLAN_BLOCKS[@]}"}; do [ "$first" = 1 ] || printf ','; first=0; json_str "$f"; done
 	printf '],"log":%s}\n' "$(json_str "$LIS_LOG")"
 }

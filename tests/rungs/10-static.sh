@@ -45,3 +45,50 @@ code_is_our_own() {
 	! git grep -nI -E 'Copyright \(c\) 20(09|10|11|12), Microsoft|K\. Y\. Srinivasan|Haiyang Zhang <|Hank Janssen|Copyright \(c\) [0-9]{4} Microsoft Corp' -- ':!*.md' ':!tests/rungs/10-static.sh'
 }
 check no_text_carried_over_from_other_projects code_is_our_own
+
+# What runs on the guest runs under RHEL 7's bash 4.2 with `set -u`: no
+# namerefs, `wait -n`, ${x@Q} or inherit_errexit (bash 4.3/4.4), and no
+# array expansion that bash before 4.4 calls unbound when the array is
+# empty ("${a[@]}" must be written ${a[@]+"${a[@]}"}, ${a[*]} as ${a[*]-}).
+# This machine has no bash 4.2 to run them with, so the rule is read here.
+bash42_rules() { # FILE...
+	perl -ne '
+		next if /^\s*#/;
+		my $l = $_;
+		$l =~ s/\$\{(\w+)\[@\]\+"\$\{\1\[@\](:\d+)?\}"\}//g;
+		my @why;
+		push @why, "nameref (bash 4.3)" if $l =~ /\b(local|declare|typeset)\s+-\w*n\w*\s/;
+		push @why, "wait -n (bash 4.3)" if $l =~ /\bwait\s+-n\b/;
+		push @why, "\${var\@op} (bash 4.4)" if $l =~ /\$\{\w+\@[QEPAaKku]\}/;
+		push @why, "inherit_errexit or mapfile -d (bash 4.4)" if $l =~ /inherit_errexit|\b(mapfile|readarray)\b[^|;]*\s-d\b/;
+		while ($l =~ /\$\{!?(\w+)\[[@*]\](?![+-]|:[+-])/g) {
+			push @why, "\${$1\[\@\]} unbound when empty under set -u (bash < 4.4)" unless $1 eq "PIPESTATUS";
+		}
+		print "$ARGV:$.: $_\n" for @why;
+		$bad = 1 if @why;
+		close ARGV if eof;
+		END { exit($bad ? 1 : 0) }' "$@"
+}
+guest_shell_is_bash42_safe() {
+	local f files=()
+	for f in install.sh upgrade.sh uninstall.sh lislib/*.sh lislib/hooks/* tools/lis-status/lis-status; do
+		case $f in *.sh) ;; *) head -n 1 "$f" | grep -qE '^#!.*\b(ba)?sh\b' || continue ;; esac
+		files+=("$f")
+	done
+	bash42_rules "${files[@]}"
+}
+check guest_shell_runs_under_rhel7_bash_4_2 guest_shell_is_bash42_safe
+
+# the rule itself finds what it is there for
+bash42_rules_bite() {
+	local t
+	t=$(mktemp) || return 1
+	# shellcheck disable=SC2016  # the text is a test input
+	printf '%s\n' 'f() { local -n x=$1; }' 'for a in "${list[@]}"; do :; done' 'echo "${list[*]}"' \
+		'wait -n' 'for a in ${ok[@]+"${ok[@]}"}; do :; done' 'echo "${ok[*]-}" ${#ok[@]} "${PIPESTATUS[@]}"' > "$t"
+	local out
+	out=$(bash42_rules "$t") && { rm -f "$t"; echo "nothing found"; return 1; }
+	rm -f "$t"
+	[ "$(grep -c . <<< "$out")" = 4 ] || { echo "want 4 findings, got: $out"; return 1; }
+}
+check bash42_rule_finds_namerefs_wait_n_and_unguarded_arrays bash42_rules_bite
