@@ -104,11 +104,12 @@ list_has_module() {
 # root's lsinitramfs or lsinitrd lists it, else the library unpacks it
 image_modules() {
 	local k=$1 img=$2 out=$3 u rc=0
+	initramfs_known "$(rp "$img")" || { log "$img is not an initramfs image"; return 1; }
 	if root_has lsinitramfs; then
-		in_root lsinitramfs "$img" > "$out.all" 2>> "${LIS_LOG:-/dev/null}" || rc=$?
+		in_root timeout 300 lsinitramfs "$img" > "$out.all" 2>> "${LIS_LOG:-/dev/null}" || rc=$?
 	elif root_has lsinitrd; then
 		# `ls -l` lines: the name is the last field (before " -> " for links)
-		in_root lsinitrd "$img" 2>> "${LIS_LOG:-/dev/null}" |
+		in_root timeout 300 lsinitrd "$img" 2>> "${LIS_LOG:-/dev/null}" |
 			awk '{ if ($(NF - 1) == "->") print $(NF - 2); else print $NF }' > "$out.all" || rc=$?
 	else
 		u=$(mktemp -d "${TMPDIR:-/tmp}/lis-list.XXXXXX") || return 1

@@ -121,6 +121,16 @@ kdump_image() {
 	return 0
 }
 
+# initramfs_known IMG: the image (host path) starts as an initramfs does: a
+# newc cpio (an early one, or the whole image) or a compressed one.  Zeroed
+# or garbled images fail here: some listers never finish on them
+initramfs_known() {
+	case $(od -An -tx1 -N6 "$1" 2>/dev/null | tr -d ' \n') in
+	30373037303[12]*|1f8b*|fd377a585a00|28b52ffd*|425a68*|894c5a4f*|02214c18*|04224d18*) return 0 ;;
+	esac
+	return 1
+}
+
 # unpack_initramfs IMG DIR: unpack an image (an optional uncompressed early
 # cpio followed by a gzip, xz, zstd or plain cpio archive) into DIR
 unpack_initramfs() {
