@@ -12,7 +12,7 @@
 #                   lis-dkms) in out/rpm; see docs/packaging.md
 #   make iso        out/LinuxIC-<version>.iso; see docs/installer.md
 #   make check      the test ladder; ends with "N passed, N failed"
-#   make vm-check   the VM rung only
+#   make vm-check   the VM rungs only (the modules, and the real root booting)
 #   make bench      the benchmarks in bench/
 #   make clean
 SHELL := /bin/bash
@@ -58,7 +58,7 @@ check: deps
 	@$(TOP)/tests/check.sh
 
 vm-check:
-	@$(TOP)/tests/check.sh vm
+	@$(TOP)/tests/check.sh vm vmroot
 
 bench:
 	@$(TOP)/bench/run.sh

@@ -392,6 +392,35 @@ trial_healthy() {
 	grep -qx "grub2-set-default 0123abcd-$K8" "$R8/var/log/standins.log"
 }
 check installer:trial_check_commits_a_healthy_boot trial_healthy
+# Debian/Ubuntu (--replace): the fallback entry comes from /etc/grub.d and
+# grub-mkconfig (the VM rung boots it for real); here the reading of a
+# two-kernel grub.cfg: the kernel's normal entry (in the submenu for the
+# older kernel, never a recovery entry), the fallback made from it, and no
+# trial where GRUB_DEFAULT is not 'saved'
+debian_grub() {
+	local r=$INST/debgrub t out k0=6.1.0-60-amd64 k1=6.1.0-50-amd64
+	mkdir -p "$r/boot/grub" "$r/etc/grub.d" "$r/usr/sbin" || return 1
+	cp tests/installer/fixtures/debian-grub.cfg "$r/boot/grub/grub.cfg" || return 1
+	for t in grub-reboot grub-set-default grub-mkconfig; do printf '#!/bin/sh\nexit 0\n' > "$r/usr/sbin/$t" && chmod 755 "$r/usr/sbin/$t"; done
+	lib() { bash -c '. "$1/lislib/lis.sh"; LIS_ROOT=$2; shift 2; "$@"' _ "$M" "$r" "$@"; }
+	[ "$(lib boot_tools)" = mkconfig ] || { echo "boot_tools: $(lib boot_tools)"; return 1; }
+	if [ "$(lib grub_entry_of "$k0" | head -n 1)" != gnulinux-simple-1111-2222 ] ||
+		[ "$(lib grub_entry_of "$k1" | head -n 1)" != "gnulinux-advanced-1111-2222>gnulinux-$k1-advanced-1111-2222" ]; then
+		lib grub_entry_of "$k1"
+		return 1
+	fi
+	out=$(lib grub_fallback_entry "$k1" "/boot/initrd.img-$k1") || return 1
+	if ! grep -q "^menuentry '$k1 (LIS fallback: previous drivers)' .* 'lis-fallback-$k1' {\$" <<< "$out" ||
+		! grep -qx $'\t\tlinux\t/boot/vmlinuz-'"$k1"' root=UUID=1111-2222 ro console=ttyS0 lis.fallback=1' <<< "$out" ||
+		! grep -qx $'\t\tinitrd\t/boot/initrd.img-'"$k1"'.lis-prev' <<< "$out" || grep -q single <<< "$out"; then
+		echo "$out"
+		return 1
+	fi
+	# shellcheck disable=SC2016  # grub's variable, literally
+	sed -i 's/set default="${saved_entry}"/set default="0"/' "$r/boot/grub/grub.cfg"
+	case $(lib boot_tools) in "none GRUB_DEFAULT is not 'saved'"*) ;; *) echo "GRUB_DEFAULT=0: $(lib boot_tools)"; return 1 ;; esac
+}
+check installer:debian_grub_trial_entries_from_grub_cfg debian_grub
 kernel_install_hook() {
 	: > "$R8/var/log/standins.log"
 	root_rpm "$R8" -i "$(kernel_pkg "$K8U")" "$(kernel_pkg "$K8UD")" > "$INST/k8u.out" 2>&1 || { cat "$INST/k8u.out"; return 1; }

@@ -5,7 +5,9 @@
  *   storvsp NAME scsi|ide INSTANCE MAXCH	offer a storvsp controller (SCSI:
  *					MAXCH sub-channels at most, multi-channel;
  *					IDE: target from INSTANCE bytes 4-5)
- *   lun NAME add T L BLOCKS		add a memory LUN (hot add after init)
+ *   lun NAME add T L BLOCKS [FILE]	add a LUN, in memory or backed by FILE
+ *					(BLOCKS 0 keeps the file's size; a hot
+ *					add after init)
  *   lun NAME remove T L		hot remove
  *   lun NAME resize T L BLOCKS		online resize
  *   lun NAME sum T L			SHA-256 of the disk as the host sees it
@@ -98,8 +100,10 @@ static void sv_lun_cmd(char **argv, unsigned int argc, FILE *f)
 	pthread_mutex_lock(&sv_lock);
 	s = sv_find(argv[1]);
 	l = s < 0 ? NULL : sv_lun(s, argv[3], argv[4]);
-	if (s >= 0 && !strcmp(argv[2], "add") && argc == 6 && !l && SV[s].nluns < MAX_SV_LUNS) {
+	if (s >= 0 && !strcmp(argv[2], "add") && (argc == 6 || argc == 7) && !l &&
+	    SV[s].nluns < MAX_SV_LUNS) {
 		memset(&lc, 0, sizeof(lc));
+		lc.file = argc == 7 ? argv[6] : NULL;
 		lc.target = (uint8_t)strtoul(argv[3], NULL, 0);
 		lc.lun = (uint8_t)strtoul(argv[4], NULL, 0);
 		lc.blocks = strtoull(argv[5], NULL, 0);
