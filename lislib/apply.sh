@@ -35,7 +35,10 @@ apply_plan() {
 		rpm_transaction || { warn "the rpm transaction failed"; return 1; }
 	else
 		for f in ${PLAN_ERASE[@]+"${PLAN_ERASE[@]}"}; do remove_payload "$f" || return 1; done
-		for f in ${PLAN_INSTALL[@]+"${PLAN_INSTALL[@]}"}; do unpack_payload "$f" || { warn "cannot unpack ${f##*/}"; return 1; }; done
+		for f in ${PLAN_INSTALL[@]+"${PLAN_INSTALL[@]}"}; do
+			replace_payload "$f" || { warn "cannot replace the installed $(rpm_field "$f" '%{NAME}')"; return 1; }
+			unpack_payload "$f" || { warn "cannot unpack ${f##*/}"; return 1; }
+		done
 	fi
 	if [ "$PKG_MODE" = dkms ]; then
 		v=$(rpm_field "$LIS_DKMS_RPM" '%{VERSION}')

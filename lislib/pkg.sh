@@ -235,6 +235,23 @@ unpack_payload() {
 	} >> "$(rp /var/lib/lis/manifest)"
 	journal_add unpacked "$name"
 }
+# replace_payload RPMFILE: before a package is unpacked over an installed
+# version of itself, that version goes, as rpm -U would take it away: its
+# files and manifest lines, and for lis-dkms its DKMS version (whose sources
+# go with it).  Without this an upgrade left both versions in the manifest,
+# and uninstall.sh removed the old DKMS version and kept the new one.
+replace_payload() {
+	local f=$1 name old new
+	name=$(rpm_field "$f" '%{NAME}') new=$(rpm_field "$f" '%{VERSION}-%{RELEASE}')
+	old=$(installed_version "$name")
+	[ -n "$old" ] || return 0
+	log "replacing the unpacked $name $old with $new"
+	if [ "$name" = lis-dkms ] && [ "${old%-*}" != "${new%-*}" ]; then
+		dkms_remove_all "${old%-*}" || return 1
+	fi
+	remove_payload "$name"
+}
+
 # remove_payload NAME: take an unpacked package's files away again, then
 # the directories the unpacking made (now empty), deepest first
 remove_payload() {

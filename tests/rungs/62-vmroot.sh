@@ -302,6 +302,14 @@ upgrade_lis() {
 	mountpoint -q "$R" || mount_disk || return 1
 	"$T/medium2/upgrade.sh" --root "$R" --yes || return 1
 	grep -qx "version $V2" "$R/var/lib/lis/state" || { echo "state: $(head -n 1 "$R/var/lib/lis/state")"; return 1; }
+	# the old payloads went as rpm -U would take them: one version recorded,
+	# the old DKMS version and its sources gone
+	if [ "$(grep -c '^package ' "$R/var/lib/lis/manifest")" != 2 ] || ! grep -qx "package lis-dkms $V2-1" "$R/var/lib/lis/manifest" ||
+		[ -e "$R/var/lib/dkms/lis/$V1" ] || [ -e "$R/usr/src/lis-$V1" ]; then
+		grep '^package ' "$R/var/lib/lis/manifest"
+		ls "$R/var/lib/dkms/lis" "$R/usr/src"
+		return 1
+	fi
 	if ! grep -qx "kernel $K mkconfig" "$R/var/lib/lis/trial" || [ "$(grubenv saved_entry)" != "lis-fallback-$K" ] ||
 		[ "$(grubenv next_entry)" != "$NORMAL" ]; then
 		echo "the second trial is not armed"
@@ -345,6 +353,20 @@ falls_back() {
 		return 1
 	fi
 }
-step vmroot:next_boot_falls_back_to_the_previous_set_by_itself falls_back
+step vmroot:next_boot_falls_back_to_the_previous_set_by_itself falls_back || exit 0
+
+# ---- uninstall.sh from the fallen-back state: the trial's grub entries go too ----
+uninstall_lis() {
+	mount_disk || return 1
+	"$T/medium2/uninstall.sh" --root "$R" --yes || return 1
+	if [ -e "$R/etc/grub.d/42_lis_fallback" ] || grep -q lis-fallback "$R/boot/grub/grub.cfg" || [ -e "$R/var/lib/lis" ]; then
+		echo "the fallback entry, its script or /var/lib/lis remained"
+		return 1
+	fi
+	[ "$(grubenv saved_entry)" = "$NORMAL" ] || { echo "saved_entry $(grubenv saved_entry), want $NORMAL"; return 1; }
+	[ "$(inr modinfo -k "$K" -F filename hv_vmbus)" = "/lib/modules/$K/kernel/drivers/hv/hv_vmbus.ko" ]
+}
+step vmroot:uninstall_removes_the_trial_entries_and_lis uninstall_lis
+mnt_done
 echo "    the rung took $((SECONDS - T_START)) s"
 exit 0
