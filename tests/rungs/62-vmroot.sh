@@ -317,6 +317,8 @@ upgrade_lis() {
 	fi
 	# the fallback is the first LIS set, byte for byte
 	cmp "$R/boot/initrd.img-$K.lis-prev" "$T/image-v1" || return 1
+	# the first trial's "committed" does not speak for the new one
+	[ ! -e "$R/var/lib/lis/trial-result" ] || { echo "the old trial result remained"; return 1; }
 	[ "$(modv hv_vmbus)" = "$V2" ] || { echo "hv_vmbus is $(modv hv_vmbus), not $V2"; return 1; }
 	# deliberately broken: the new image's blocks lost (zeros, same size)
 	dd if=/dev/zero of="$R/boot/initrd.img-$K" bs=1M count=$(($(stat -c %s "$R/boot/initrd.img-$K") / 1048576 + 1)) \
@@ -344,6 +346,9 @@ falls_back() {
 	why=$(why_report 3 1 "$V1")
 	[ -z "$why" ] || { echo "$why"; return 1; }
 	case $(report 3 trial_result) in "fell back"*) ;; *) echo "trial result: $(report 3 trial_result)"; return 1 ;; esac
+	# the previous image was an LIS set: no module load is sent to the
+	# in-tree files (their children cannot bind to LIS's hv_vmbus)
+	[ "$(report 3 fallback_conf)" = no ] || { echo "lis-fallback.conf sends loads to the in-tree files"; return 1; }
 	# lis-status names the failed trial (and the broken image), exit 1
 	if ! grep -q '^@@R status .*the trial boot did not commit: fell back' "$VM_LOGS/console-3.log" ||
 		! grep -q "^@@R status .*initramfs /boot/initrd.img-$K cannot be read" "$VM_LOGS/console-3.log" ||
