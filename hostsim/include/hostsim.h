@@ -110,6 +110,11 @@ bool hs_wait(struct hs_host *h, bool (*fn)(struct hs_host *h, void *arg), void *
 /* ---- devices and channels --------------------------------------------------- */
 
 /* A device model: callbacks run on a hostsim thread. */
+/* packets one ready() or writable() call may read; after that
+ * hs_channel_recv() returns 0 and hostsim calls ready() again on its next
+ * pass (see docs/hostsim.md, "Adding a device model") */
+#define HS_READ_BUDGET	128u
+
 struct hs_device_ops {
 	/* the guest opened a channel of this device (primary or sub);
 	 * user_data is OPENCHANNEL's 120 bytes */
@@ -249,6 +254,8 @@ struct hs_channel_stats {
 	uint64_t send_full;		/* sends refused because the ring was full */
 	uint64_t space_signals;		/* host signals sent because the guest's
 					 * PendingSendSize was crossed */
+	uint64_t read_yields;		/* ready()/writable() calls cut short by
+					 * the read budget (HS_READ_BUDGET) */
 };
 void hs_channel_stats(struct hs_channel *ch, struct hs_channel_stats *st);
 

@@ -191,11 +191,50 @@ void hs_channel_signal(struct hs_channel *ch)
 	want_host_signal(ch);
 }
 
+/*
+ * A ready() or writable() call reads at most HS_READ_BUDGET packets; then
+ * hs_channel_recv() answers "nothing more" and hostsim calls ready() again
+ * after its next pass.  Without the budget a guest that writes as fast as
+ * the model reads keeps one callback going for ever, and the vmbus thread
+ * never gets back to the other devices or to the channel messages (a
+ * rescind waited behind such a loop).  Per thread: only the worker that
+ * runs the callback is limited.
+ */
+static __thread struct hs_channel *budget_ch;
+static __thread unsigned int budget_left;
+
+void hs_read_budget_begin(struct hs_channel *ch)
+{
+	budget_ch = ch;
+	budget_left = HS_READ_BUDGET;
+}
+
+void hs_read_budget_end(void)
+{
+	budget_ch = NULL;
+}
+
+/* the budget ran out: look at this ring again on the next pass */
+static void read_again_later(struct hs_channel *ch)
+{
+	stat_inc(&ch->stats.read_yields);
+	atomic_store(&ch->recheck, true);
+	atomic_store(&ch->h->guest_signals, true);
+	hs_wake(&ch->h->vmbus);
+}
+
 int hs_channel_recv(struct hs_channel *ch, struct hs_packet *pkt)
 {
 	bool space = false;
 	int rc = 0;
 
+	if (ch == budget_ch) {
+		if (!budget_left) {
+			read_again_later(ch);
+			return 0;
+		}
+		budget_left--;
+	}
 	pthread_mutex_lock(&ch->lock);
 	if (ch->attached && !ch->broken) {
 		rc = hs_ring_read(ch, pkt, &space);

@@ -192,12 +192,18 @@ static void run_calls(struct hs_host *h, struct hs_calls *calls)
 				ops->closed(c->ch);
 			break;
 		case CALL_READY:
-			if (ops && ops->ready)
+			if (ops && ops->ready) {
+				hs_read_budget_begin(c->ch);
 				ops->ready(c->ch);
+				hs_read_budget_end();
+			}
 			break;
 		case CALL_WRITABLE:
-			if (ops && ops->writable)
+			if (ops && ops->writable) {
+				hs_read_budget_begin(c->ch);
 				ops->writable(c->ch);
+				hs_read_budget_end();
+			}
 			break;
 		case CALL_INTERRUPT:
 			h->env.interrupt(h->env.ctx, c->vp, c->vector);

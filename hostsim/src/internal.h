@@ -271,6 +271,9 @@ void hs_ring_store(uint8_t *ctl, uint32_t off, uint32_t v);
 /* channel.c */
 void hs_process_host_signals(struct hs_host *h);
 void hs_process_guest_signals(struct hs_host *h);
+/* run_calls: limit the packets one callback reads from ch (HS_READ_BUDGET) */
+void hs_read_budget_begin(struct hs_channel *ch);
+void hs_read_budget_end(void);
 struct hs_channel *hs_channel_new(struct hs_device *dev, uint16_t subidx);
 struct hs_device *hs_device_add_locked(struct hs_host *h, const struct hs_offer *offer,
 				       const struct hs_device_ops *ops, void *priv);

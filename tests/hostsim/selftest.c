@@ -962,6 +962,91 @@ static void t_pending_send_guest(struct guest *g)
 	REQUIRE(perrs(g) == 0, "protocol errors: %u", perrs(g));
 }
 
+/* a model that counts what each ready() call reads; its first call waits
+ * (blocking the vmbus thread) until the guest has posted a message */
+struct budget_dev {
+	struct hs_host *h;
+	atomic_uint calls, packets, most;
+	atomic_uint perrs_at_second_call;
+	atomic_bool first_done, posted;
+};
+
+static void budget_ready(struct hs_channel *ch)
+{
+	struct budget_dev *d = hs_device_priv(hs_channel_device(ch));
+	unsigned int call = atomic_fetch_add(&d->calls, 1), k = 0, w;
+	struct hs_vmbus_state st;
+	struct hs_packet p;
+
+	if (call == 1) {
+		hs_vmbus_state(d->h, &st);
+		atomic_store(&d->perrs_at_second_call, st.protocol_errors);
+	}
+	while (hs_channel_recv(ch, &p) > 0)
+		k++;
+	atomic_fetch_add(&d->packets, k);
+	if (k > atomic_load(&d->most))
+		atomic_store(&d->most, k);
+	if (call == 0) {
+		atomic_store(&d->first_done, true);
+		for (w = 0; w < T_LONG && !atomic_load(&d->posted); w++)
+			g_sleep_us(1000);
+	}
+}
+
+static const struct hs_device_ops budget_ops = { .ready = budget_ready };
+
+/* a ring that holds more than one callback's budget: the model reads it in
+ * pieces, hostsim comes back by itself (the guest signalled once), and
+ * between the pieces the vmbus thread does its other work -- here, a
+ * message the guest posted while the first piece was being read */
+static void t_read_budget(struct guest *g)
+{
+	struct hs_offer off = mkoffer(0x70, false);
+	struct hs_channel_stats cs;
+	static struct budget_dev d;
+	struct hs_device *hd;
+	uint8_t o[1][240], m[16] = { 0 };
+	struct gchan c;
+	uint32_t st, i, n = 3 * HS_READ_BUDGET + 40;
+
+	memset(&d, 0, sizeof(d));
+	OK(g_setup(g, &cfg0));
+	d.h = g->h;
+	hd = hs_device_add(g->h, &off, &budget_ops, &d);
+	REQUIRE(hd, "add");
+	OK(g_connect(g, V(5, 3)));
+	REQUIRE(g_request_offers(g, o, 1) == 1, "offer");
+	OK(g_open(g, &c, o_relid(o[0]), o_conn(o[0]), 16, 2, 1, NULL, &st));
+	REQUIRE(st == 0, "open");
+	for (i = 0; i < n; i++)
+		REQUIRE(gsend(g, &c, 6, 0, i, &i, 4, false) == (i == 0),
+			"guest signalling rule, packet %u", i);
+	REQUIRE(g_signal(g, c.conn_id) == 0, "SignalEvent failed");
+	WAIT_FOR(atomic_load(&d.first_done));
+	REQUIRE(atomic_load(&d.first_done), "ready() not called");
+	/* a GPADL teardown naming no GPADL: one protocol error, no answer */
+	wr32(m, M_GPADL_TEARDOWN);
+	wr32(m + 8, c.relid);
+	wr32(m + 12, 0x779);
+	REQUIRE(g_post(g, 0, g->msg_conn, m, 16) == 0, "post");
+	atomic_store(&d.posted, true);
+	WAIT_FOR(atomic_load(&d.packets) >= n);
+	hs_channel_stats(hs_device_channel(hd, 0), &cs);
+	REQUIRE(atomic_load(&d.packets) == n, "the model read %u of %u packets",
+		atomic_load(&d.packets), n);
+	REQUIRE(atomic_load(&d.most) == HS_READ_BUDGET, "one call read %u packets, the budget is %u",
+		atomic_load(&d.most), HS_READ_BUDGET);
+	REQUIRE(atomic_load(&d.calls) >= 4 && cs.read_yields >= 3, "%u ready() calls, %llu cut short",
+		atomic_load(&d.calls), (unsigned long long)cs.read_yields);
+	REQUIRE(cs.guest_signals == 1, "guest signalled %llu times",
+		(unsigned long long)cs.guest_signals);
+	REQUIRE(atomic_load(&d.perrs_at_second_call) == 1,
+		"the message posted during the first call was not handled before the second (%u)",
+		atomic_load(&d.perrs_at_second_call));
+	REQUIRE(perrs(g) == 1, "protocol errors: %u", perrs(g));
+}
+
 /* the host blocks on a full ring and resumes when the guest frees space */
 static void t_pending_send_host(struct guest *g)
 {
@@ -1730,6 +1815,7 @@ int main(void)
 	run("ring_host_signalling_rules", t_host_signal_rules);
 	run("ring_guest_pending_send_size", t_pending_send_guest);
 	run("ring_host_pending_send_size", t_pending_send_host);
+	run("ring_read_budget_per_callback", t_read_budget);
 	run("gpa_direct_copy", t_gpa_direct);
 	run("ring_malformed_packets", t_ring_malformed);
 	run("ring_raw_hooks", t_raw_hooks);
