@@ -355,6 +355,74 @@ LIS_TEST(open_send_receive_close)
 	tenv_destroy(env);
 }
 
+/* an event that comes in while another CPU is still in the channel's
+ * callback (a channel that has just been moved to a new CPU) must not be
+ * lost: that CPU may already have taken its last look at the ring */
+struct overlap {
+	unsigned int calls;
+	unsigned int packets;
+};
+
+static void *event_on_another_cpu(void *arg)
+{
+	struct lis_channel *ch = arg;
+
+	lis_channel_dispatch(ch->vmbus, ch->relid);
+	return NULL;
+}
+
+static void overlapped_callback(struct lis_channel *ch, void *ctx)
+{
+	struct overlap *o = ctx;
+	struct lis_packet pkt;
+	pthread_t t;
+	u8 buf[256];
+
+	while (lis_channel_recv(ch, buf, sizeof(buf), &pkt) == 0)
+		__atomic_fetch_add(&o->packets, 1, __ATOMIC_SEQ_CST);
+	if (__atomic_fetch_add(&o->calls, 1, __ATOMIC_SEQ_CST) == 0 &&
+	    !pthread_create(&t, NULL, event_on_another_cpu, ch))
+		pthread_join(t, NULL);
+}
+
+static bool called_twice(struct tenv *env, void *arg)
+{
+	return __atomic_load_n(&((struct overlap *)arg)->calls, __ATOMIC_SEQ_CST) >= 2;
+}
+
+LIS_TEST(event_during_the_callback_on_another_cpu_runs_it_again)
+{
+	static const u32 modes[] = { 0, LIS_CHANNEL_NOTIFY_ONLY };
+	struct tenv *env = tenv_create(NULL);
+	struct lis_channel_open_args a;
+	struct lis_channel *ch;
+	struct overlap o;
+	unsigned int m;
+	u8 msg[8] = { 0 };
+
+	add_device(env, ECHO_CLASS, 1, &echo_ops, NULL);
+	ASSERT(tenv_boot(env) == 0);
+	ch = tenv_channel(env, 0);
+	ASSERT(ch);
+	for (m = 0; m < ARRAY_SIZE(modes); m++) {
+		memset(&o, 0, sizeof(o));
+		memset(&a, 0, sizeof(a));
+		a.send_ring_bytes = 4 * 4096;
+		a.recv_ring_bytes = 4 * 4096;
+		a.on_event = overlapped_callback;
+		a.ctx = &o;
+		a.flags = modes[m];
+		ASSERT(lis_channel_open(ch, &a) == 0);
+		/* one packet, one completion, one event from the host */
+		EXPECT_EQ(lis_channel_send(ch, LIS_VMBUS_PKT_DATA_INBAND, 1, 1, msg, sizeof(msg)), 0);
+		EXPECT(tenv_wait(env, called_twice, &o, 2000));
+		EXPECT_EQ(o.packets, 1);
+		lis_channel_close(ch);
+		EXPECT_EQ(o.calls, 2);
+	}
+	tenv_destroy(env);
+}
+
 LIS_TEST(gpa_direct_packets_name_guest_pages)
 {
 	struct tenv *env = tenv_create(NULL);

@@ -383,7 +383,7 @@ void lis_channel_dispatch(struct lis_vmbus *vmbus, u32 relid)
 	void (*fn)(struct lis_channel *ch, void *ctx);
 	struct lis_channel *ch;
 	unsigned long flags = 0;
-	unsigned int rounds = 0;
+	unsigned int rounds;
 	void *ctx;
 
 	if (!relid || relid >= LIS_VMBUS_MAX_RELID)
@@ -399,13 +399,23 @@ void lis_channel_dispatch(struct lis_vmbus *vmbus, u32 relid)
 	lis_spin_lock(&ch->cb_lock, flags);
 	fn = ch->on_event;
 	ctx = ch->cb_ctx;
-	if (!fn || ch->cb_stop || ch->cb_busy) {
+	if (!fn || ch->cb_stop) {
+		lis_spin_unlock(&ch->cb_lock, flags);
+		return;
+	}
+	if (ch->cb_busy) {
+		/* another CPU is in the callback (the channel was just moved):
+		 * it may already have taken its last look at the ring, so it
+		 * goes round once more for this event */
+		ch->cb_again = true;
 		lis_spin_unlock(&ch->cb_lock, flags);
 		return;
 	}
 	ch->cb_busy = true;
 	lis_spin_unlock(&ch->cb_lock, flags);
 
+again:
+	rounds = 0;
 	ch->st_events++;
 	if (ch->notify_only) {
 		/* the driver (or userspace) reads when it wants */
@@ -430,6 +440,12 @@ void lis_channel_dispatch(struct lis_vmbus *vmbus, u32 relid)
 		lis_warn("hv_vmbus: channel %u: driver leaves packets in the ring\n", relid);
 done:
 	lis_spin_lock(&ch->cb_lock, flags);
+	if (ch->cb_again && !ch->cb_stop) {
+		ch->cb_again = false;
+		lis_spin_unlock(&ch->cb_lock, flags);
+		goto again;
+	}
+	ch->cb_again = false;
 	ch->cb_busy = false;
 	lis_spin_unlock(&ch->cb_lock, flags);
 }
@@ -484,6 +500,7 @@ int lis_channel_open(struct lis_channel *ch, const struct lis_channel_open_args 
 	ch->notify_only = args->flags & LIS_CHANNEL_NOTIFY_ONLY;
 	ch->on_event = args->on_event;
 	ch->cb_ctx = args->ctx;
+	ch->cb_again = false;
 	ch->cb_stop = false;
 	lis_spin_unlock(&ch->cb_lock, flags);
 

@@ -102,6 +102,7 @@ struct lis_channel {
 	void *cb_ctx;
 	lis_spinlock_t cb_lock;
 	bool cb_busy;
+	bool cb_again;			/* an event came while cb_busy */
 	bool cb_stop;
 
 	void (*sub_handler)(struct lis_channel *sub, void *ctx);
