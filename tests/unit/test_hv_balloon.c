@@ -37,6 +37,7 @@ struct dmhost {
 	u32 max_ranges;		/* in one balloon response */
 	u32 ha_pages, ha_result;
 	u32 hr_result;
+	u32 seen;		/* the guest->host read index after the last packet counted */
 };
 
 static struct dmhost H = { .lock = PTHREAD_MUTEX_INITIALIZER };
@@ -110,10 +111,32 @@ static void host_packet(const struct hs_packet *pkt)
 
 static void host_ready(struct hs_channel *ch)
 {
+	const u32 *ctl = hs_channel_ring_control(ch, false);
 	struct hs_packet pkt;
 
-	while (hs_channel_recv(ch, &pkt) == 1)
+	while (hs_channel_recv(ch, &pkt) == 1) {
 		host_packet(&pkt);
+		if (ctl)
+			__atomic_store_n(&H.seen, __atomic_load_n(&ctl[1], __ATOMIC_SEQ_CST),
+					 __ATOMIC_SEQ_CST);
+	}
+}
+
+/* wait (up to 5 s) until the host has counted everything the guest wrote:
+ * the guest's write index is where the host's read index stood after the
+ * last packet it counted */
+static void host_settle(void)
+{
+	u64 end = lis_time_ms() + 5000;
+	const u32 *ctl;
+
+	for (;;) {
+		ctl = hs_channel_ring_control(H.ch, false);
+		if (!ctl || __atomic_load_n(&ctl[0], __ATOMIC_SEQ_CST) ==
+			    __atomic_load_n(&H.seen, __ATOMIC_SEQ_CST) || lis_time_ms() >= end)
+			return;
+		lis_msleep(1);
+	}
 }
 
 static void host_opened(struct hs_channel *ch, const uint8_t *ud)
@@ -271,7 +294,7 @@ static void host_request(u8 *b, u16 type, u32 len)
 	pthread_mutex_unlock(&H.lock);
 	tenv_wait(G.env, kicked, &k, 5000);
 	lis_dm_work(G.dm);
-	lis_msleep(20);
+	host_settle();		/* lis_dm_work sent its answers before it returned */
 }
 
 static u32 host_u32(u32 *field)
@@ -363,7 +386,7 @@ LIS_TEST(status_reports_count_what_the_balloon_holds)
 	put32(b + 8, 1000);
 	host_request(b, 6, 16);
 	EXPECT_EQ(lis_dm_report_status(G.dm), 0);
-	lis_msleep(50);
+	host_settle();
 	EXPECT_EQ(host_u32(&H.status_reports), 1);
 	EXPECT_EQ(H.avail, 1000);
 	EXPECT_EQ(H.committed, 5000 + 1000);
@@ -609,6 +632,15 @@ static int dm_op(struct dm_op *o)
 	return o->rc;
 }
 
+/* hostsim's host has counted a status report after the *arg it had */
+static bool dmh_reported(struct hs_host *h, void *arg)
+{
+	struct hs_balloon_stats st;
+
+	hs_balloon_stats(dmh, &st);
+	return st.status_reports > *(u64 *)arg;
+}
+
 LIS_TEST(against_hostsims_host_every_range_checked)
 {
 	struct tdev d = { .cls = DM_CLASS, .probe = t_probe, .remove = t_remove,
@@ -616,6 +648,7 @@ LIS_TEST(against_hostsims_host_every_range_checked)
 	struct hs_balloon_stats st;
 	struct lis_dm_info info;
 	struct dm_op o;
+	u64 reports;
 
 	memset(&G, 0, sizeof(G));
 	G.block = 32768;
@@ -641,8 +674,9 @@ LIS_TEST(against_hostsims_host_every_range_checked)
 	lis_dm_get_info(G.dm, &info);
 	EXPECT_EQ(info.ballooned, 1200);
 	/* the status report counts them as committed */
+	reports = st.status_reports;
 	EXPECT_EQ(lis_dm_report_status(G.dm), 0);
-	lis_msleep(50);
+	EXPECT(hs_wait(tenv_host(G.env), dmh_reported, &reports, 5000));
 	hs_balloon_stats(dmh, &st);
 	EXPECT_EQ(st.num_committed, 5000 + 1200);
 	/* unballoon 500 (the last ballooned first), then the rest */
