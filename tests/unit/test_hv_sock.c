@@ -197,6 +197,30 @@ static u32 drain(u8 *buf, u32 cap, bool *eof, int *err)
 	}
 }
 
+/* drain until want bytes came, or the end, or an error; 5 s at most */
+static u32 drain_wait(u8 *buf, u32 cap, u32 want, bool *eof, int *err)
+{
+	u64 end = lis_time_ms() + 5000;
+	u32 got = 0;
+
+	for (;;) {
+		got += drain(buf + got, cap - got, eof, err);
+		if (got >= want || *eof || *err || lis_time_ms() >= end)
+			return got;
+		lis_msleep(1);
+	}
+}
+
+static bool host_fin_seen(struct tenv *env, void *arg)
+{
+	unsigned int n;
+
+	pthread_mutex_lock(&H.lock);
+	n = H.fins;
+	pthread_mutex_unlock(&H.lock);
+	return n >= 1;
+}
+
 /* ---- tests ---- */
 
 LIS_TEST(ports_are_service_ids)
@@ -249,7 +273,8 @@ LIS_TEST(bytes_go_out_in_pipe_packets_of_a_page_at_most)
 	EXPECT_EQ(lis_hvs_shutdown(G.h), 0);
 	EXPECT_EQ(lis_hvs_shutdown(G.h), 0);
 	EXPECT_EQ(lis_hvs_send(G.h, data, 10), -EPIPE);
-	lis_msleep(50);
+	EXPECT(tenv_wait(G.env, host_fin_seen, NULL, 5000));
+	lis_msleep(50);				/* no second one comes */
 	EXPECT_EQ(H.fins, 1);
 	teardown();
 }
@@ -268,15 +293,13 @@ LIS_TEST(bytes_come_in_and_the_host_shutdown_is_the_end)
 	host_pipe(1, 5, "hello", 5);
 	host_pipe(1, 6, " world", 6);
 	ASSERT(tenv_wait(G.env, notified, &k, 5000));
-	lis_msleep(20);
 	EXPECT(lis_hvs_readable(G.h) > 0);
-	n = drain(buf, sizeof(buf), &eof, &err);
+	n = drain_wait(buf, sizeof(buf), 11, &eof, &err);
 	EXPECT_EQ(n, 11);
 	EXPECT(!memcmp(buf, "hello world", 11));
 	EXPECT(!eof);
 	host_pipe(1, 0, NULL, 0);
-	lis_msleep(50);
-	n = drain(buf, sizeof(buf), &eof, &err);
+	n = drain_wait(buf, sizeof(buf), sizeof(buf), &eof, &err);
 	EXPECT_EQ(n, 0);
 	EXPECT(eof);
 	EXPECT(lis_hvs_peer_shutdown(G.h));
@@ -312,15 +335,13 @@ LIS_TEST(malformed_host_packets_break_the_connection)
 	ASSERT(setup(true));
 	ASSERT(G.h);
 	host_pipe(1, 1000, "short", 5);		/* says more than it carries */
-	lis_msleep(50);
-	drain(buf, sizeof(buf), &eof, &err);
+	drain_wait(buf, sizeof(buf), sizeof(buf), &eof, &err);
 	EXPECT_EQ(err, -EIO);
 	EXPECT_EQ(lis_hvs_protocol_errors(G.h), 1);
 	teardown();
 	ASSERT(setup(true));
 	host_pipe(2, 4, "abcd", 4);		/* not a data packet */
-	lis_msleep(50);
-	drain(buf, sizeof(buf), &eof, &err);
+	drain_wait(buf, sizeof(buf), sizeof(buf), &eof, &err);
 	EXPECT_EQ(err, -EIO);
 	teardown();
 }
