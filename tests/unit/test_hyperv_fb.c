@@ -255,14 +255,39 @@ LIS_TEST(vram_and_mode_are_acknowledged)
 	teardown();
 }
 
+static bool host_dirts(struct tenv *env, void *arg)
+{
+	unsigned int n;
+
+	pthread_mutex_lock(&H.lock);
+	n = H.dirts;
+	pthread_mutex_unlock(&H.lock);
+	return n >= *(unsigned int *)arg;
+}
+
+/* the guest has read the host's "no more dirty rectangles" */
+static bool dirt_not_needed(struct tenv *env, void *arg)
+{
+	struct lis_svid_info info;
+
+	lis_svid_get_info(G.v, &info);
+	return !info.dirt_needed;
+}
+
+static bool guest_errors(struct tenv *env, void *arg)
+{
+	return lis_svid_protocol_errors(G.v) >= *(u64 *)arg;
+}
+
 LIS_TEST(dirty_rectangles_until_the_host_says_no)
 {
 	u8 fc[4] = { 0, 0, 0, 0 };
+	unsigned int one = 1;
 
 	ASSERT(setup(V32));
 	ASSERT(G.v);
 	EXPECT_EQ(lis_svid_dirty(G.v, 10, 20, 30, 40), 0);
-	lis_msleep(50);
+	EXPECT(tenv_wait(G.env, host_dirts, &one, 5000));
 	EXPECT_EQ(H.dirts, 1);
 	EXPECT_EQ(H.dirt[0], 10);
 	EXPECT_EQ(H.dirt[3], 40);
@@ -270,9 +295,9 @@ LIS_TEST(dirty_rectangles_until_the_host_says_no)
 	pthread_mutex_lock(&H.lock);
 	host_msg(9, fc, 4);				/* no dirt needed */
 	pthread_mutex_unlock(&H.lock);
-	lis_msleep(50);
+	EXPECT(tenv_wait(G.env, dirt_not_needed, NULL, 5000));
 	EXPECT_EQ(lis_svid_dirty(G.v, 0, 0, 10, 10), 0);
-	lis_msleep(50);
+	lis_msleep(50);					/* nothing may come */
 	EXPECT_EQ(H.dirts, 1);
 	teardown();
 }
@@ -280,6 +305,7 @@ LIS_TEST(dirty_rectangles_until_the_host_says_no)
 LIS_TEST(malformed_host_packets_are_counted)
 {
 	u8 b[32];
+	u64 five = 5;
 
 	ASSERT(setup(V32));
 	ASSERT(G.v);
@@ -297,7 +323,7 @@ LIS_TEST(malformed_host_packets_are_counted)
 	host_msg(4, b, 8);			/* an acknowledgement nobody waits for */
 	host_msg(77, b, 4);			/* unknown */
 	pthread_mutex_unlock(&H.lock);
-	lis_msleep(100);
+	EXPECT(tenv_wait(G.env, guest_errors, &five, 5000));
 	EXPECT_EQ(lis_svid_protocol_errors(G.v), 5);
 	teardown();
 }
@@ -361,9 +387,9 @@ LIS_TEST(hostsim_synthvid_host_agrees)
 	EXPECT(!lis_svid_mode_ok(G.v, 2560, 1440, 64u << 20));
 	/* the host stops wanting rectangles: none is sent after it said so */
 	EXPECT_EQ(hs_svid_feature_change(SV, false), 0);
-	lis_msleep(50);
+	EXPECT(tenv_wait(G.env, dirt_not_needed, NULL, 5000));
 	EXPECT_EQ(lis_svid_dirty(G.v, 0, 0, 8, 8), 0);
-	lis_msleep(50);
+	lis_msleep(50);					/* nothing may come */
 	hs_svid_stats(SV, &st);
 	EXPECT_EQ(st.dirt_rects, 1);
 	EXPECT_EQ(st.protocol_errors, 0);
