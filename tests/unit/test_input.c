@@ -218,6 +218,31 @@ static bool host_acked(struct tenv *env, void *arg)
 	return st.acked;
 }
 
+/* the core has counted *arg dropped reports (mouse) or keystrokes (kbd) */
+static bool mouse_dropped(struct tenv *env, void *arg)
+{
+	struct lis_mouse_stats st;
+
+	lis_mouse_get_stats(G.m, &st);
+	return st.dropped >= *(u64 *)arg;
+}
+
+static bool mouse_errors(struct tenv *env, void *arg)
+{
+	struct lis_mouse_stats st;
+
+	lis_mouse_get_stats(G.m, &st);
+	return st.protocol_errors >= *(u64 *)arg;
+}
+
+static bool kbd_dropped(struct tenv *env, void *arg)
+{
+	struct lis_kbd_stats st;
+
+	lis_kbd_get_stats(G.k, &st);
+	return st.dropped >= *(u64 *)arg;
+}
+
 LIS_TEST(mouse_handshake_info_and_reports_only_while_started)
 {
 	struct lis_mouse_info info;
@@ -227,6 +252,7 @@ LIS_TEST(mouse_handshake_info_and_reports_only_while_started)
 	const uint8_t *desc = hs_mouse_default_descriptor(&dlen);
 	static const u8 big[16] = { 1 };
 	u32 want = 7;
+	u64 n = 1;
 
 	ASSERT(boot(true, false));
 	ASSERT(G.ret == 0);
@@ -242,6 +268,7 @@ LIS_TEST(mouse_handshake_info_and_reports_only_while_started)
 	EXPECT_EQ(hs.version_requested, 0x00020000);
 	/* before start: dropped */
 	EXPECT_EQ(hs_mouse_report(HM, 0, 1, 2, 0), 0);
+	EXPECT(tenv_wait(G.env, mouse_dropped, &n, 5000));	/* read before the start */
 	lis_msleep(100);
 	EXPECT_EQ(G.got_len, 0);
 	lis_mouse_start(G.m);
@@ -252,6 +279,7 @@ LIS_TEST(mouse_handshake_info_and_reports_only_while_started)
 	       get16(G.got + 5) == 0xFFFF);
 	/* longer than the descriptor's longest report: dropped, the host's error */
 	EXPECT_EQ(hs_mouse_input(HM, big, sizeof(big)), 0);
+	EXPECT(tenv_wait(G.env, mouse_errors, &n, 5000));
 	lis_msleep(100);
 	EXPECT_EQ(G.got_len, 7);
 	lis_mouse_get_stats(G.m, &ms);
@@ -261,6 +289,8 @@ LIS_TEST(mouse_handshake_info_and_reports_only_while_started)
 	/* after stop: dropped again */
 	lis_mouse_stop(G.m);
 	EXPECT_EQ(hs_mouse_report(HM, 0, 5, 5, 0), 0);
+	n = ms.dropped + 1;
+	EXPECT(tenv_wait(G.env, mouse_dropped, &n, 5000));
 	lis_msleep(100);
 	EXPECT_EQ(G.got_len, 7);
 	hs_mouse_stats(HM, &hs);
@@ -282,6 +312,7 @@ LIS_TEST(kbd_keystrokes_become_set1_bytes_while_started)
 	struct hs_kbd_stats hs;
 	static const u8 want_bytes[] = { 0x1E, 0x9E, 0xE0, 0x48, 0xE0, 0xC8, 0x2A, 0x30, 0xB0, 0xAA };
 	u32 want = sizeof(want_bytes);
+	u64 n = 1;
 
 	ASSERT(boot(false, false));
 	ASSERT(G.ret == 0);
@@ -290,6 +321,7 @@ LIS_TEST(kbd_keystrokes_become_set1_bytes_while_started)
 	EXPECT(hs.accepted);
 	EXPECT_EQ(hs.version_requested, 0x00010000);
 	EXPECT_EQ(hs_kbd_key(HK, 0x10, 0), 0);		/* before start: dropped */
+	EXPECT(tenv_wait(G.env, kbd_dropped, &n, 5000));	/* read before the start */
 	lis_msleep(100);
 	EXPECT_EQ(G.got_len, 0);
 	lis_kbd_start(G.k);
@@ -301,6 +333,8 @@ LIS_TEST(kbd_keystrokes_become_set1_bytes_while_started)
 	EXPECT_EQ(hs_kbd_key(HK, 'B', HS_KBD_UNICODE | HS_KBD_BREAK), 0);
 	EXPECT_EQ(hs_kbd_key(HK, 0x00E9, HS_KBD_UNICODE), 0);	/* no US key: dropped */
 	EXPECT(tenv_wait(G.env, got_at_least, &want, 5000));
+	n = 2;						/* and the U+00E9 after them */
+	EXPECT(tenv_wait(G.env, kbd_dropped, &n, 5000));
 	lis_msleep(100);
 	EXPECT_EQ(G.got_len, sizeof(want_bytes));
 	EXPECT(!memcmp(G.got, want_bytes, sizeof(want_bytes)));
@@ -309,6 +343,8 @@ LIS_TEST(kbd_keystrokes_become_set1_bytes_while_started)
 	EXPECT_EQ(ks.protocol_errors, 0);
 	lis_kbd_stop(G.k);
 	EXPECT_EQ(hs_kbd_key(HK, 0x1F, 0), 0);
+	n = ks.dropped + 1;
+	EXPECT(tenv_wait(G.env, kbd_dropped, &n, 5000));
 	lis_msleep(100);
 	EXPECT_EQ(G.got_len, sizeof(want_bytes));
 	hs_kbd_stats(HK, &hs);
