@@ -379,6 +379,18 @@ static __maybe_unused bool wait_rx(struct tnic *t, u64 want)
 	}
 }
 
+/* the next frame hostsim delivered to t's VF: its length; 0 if none came
+ * within WAIT_MS */
+static int vf_capture_wait(struct tnic *t, void *buf, u32 cap)
+{
+	u64 end = lis_time_ms() + WAIT_MS;
+	int n;
+
+	while (!(n = hs_netvsp_vf_capture(t->hs, buf, cap)) && lis_time_ms() < end)
+		lis_msleep(1);
+	return n;
+}
+
 /* ---- frames ---- */
 
 static u8 *make_frame(const u8 *dst, const u8 *src, u32 len)
@@ -1203,8 +1215,7 @@ LIS_TEST(vf_association_and_data_path_switch)
 	/* frames for us now go to the VF */
 	f = make_frame(t->mac, (const u8 *)"\x02\0\0\0\0\x01", len);
 	EXPECT_EQ(hs_vswitch_inject(hs_netvsp_vswitch(t->hs), f, len), 0);
-	EXPECT_EQ(hs_netvsp_vf_capture(t->hs, buf, sizeof(buf)) == (int)len ||
-		  (lis_msleep(200), hs_netvsp_vf_capture(t->hs, buf, sizeof(buf)) == (int)len), 1);
+	EXPECT_EQ(vf_capture_wait(t, buf, sizeof(buf)), (int)len);
 	EXPECT_EQ(t->rx_total, 0);
 	/* and back */
 	EXPECT_EQ(lis_net_switch_datapath(t->net, false), 0);
@@ -1304,6 +1315,7 @@ LIS_TEST(receive_completions_wait_for_ring_space_and_are_not_lost)
 	struct setup su = { .nnics = 2, .guest = { .ring_bytes = 3 * 4096 } };
 	struct tnic *a = &T.nic[0], *b = &T.nic[1];
 	u32 i, n = 400;
+	u64 end;
 
 	ASSERT(setup(&su));
 	start(a);
@@ -1315,7 +1327,9 @@ LIS_TEST(receive_completions_wait_for_ring_space_and_are_not_lost)
 		if (i % 4 == 0)
 			lis_msleep(1);
 	}
-	lis_msleep(100);
+	end = lis_time_ms() + WAIT_MS;
+	while (!gstats(b).rx_comp_deferred && lis_time_ms() < end)
+		lis_msleep(1);
 	EXPECT(gstats(b).rx_comp_deferred > 0);
 	hs_netvsp_pause_tx(b->hs, false);
 	EXPECT(wait_rx(b, n));
@@ -1373,6 +1387,15 @@ RX_FAULT_TEST(rndis_packet_shorter_than_its_header_is_dropped, HS_NV_RX_RNDIS_SH
 RX_FAULT_TEST(frame_past_the_rndis_message_is_dropped, HS_NV_RX_DATA_OFFSET, rx_bad_rndis)
 RX_FAULT_TEST(per_packet_info_past_the_message_is_dropped, HS_NV_RX_PPI, rx_bad_rndis)
 
+/* a's send completion came: good, failed, or with an id it does not know */
+static bool tx_completion_seen(struct tenv *env, void *arg)
+{
+	struct tnic *a = arg;
+
+	return __atomic_load_n(&a->tx_ok, __ATOMIC_SEQ_CST) +
+	       __atomic_load_n(&a->tx_fail, __ATOMIC_SEQ_CST) + gstats(a).bad_completions > 0;
+}
+
 static void tx_fault(enum hs_netvsp_fault_kind kind, u64 value, u32 *ok, u32 *failed,
 		     u32 *pending, struct lis_net_stats *st)
 {
@@ -1390,7 +1413,10 @@ static void tx_fault(enum hs_netvsp_fault_kind kind, u64 value, u32 *ok, u32 *fa
 	EXPECT_EQ(hs_netvsp_inject(a->hs, &f), 0);
 	EXPECT_EQ(send_frame(a, 0, make_frame(b->mac, a->mac, 100), 100, NULL), 0);
 	EXPECT(wait_rx(b, 1));
-	lis_msleep(100);
+	if (kind == HS_NV_DROP_COMPLETION)
+		lis_msleep(100);	/* none comes: give it the time to show it does not */
+	else
+		EXPECT(tenv_wait(T.env, tx_completion_seen, a, WAIT_MS));
 	*ok = a->tx_ok;
 	*failed = a->tx_fail;
 	*pending = lis_net_tx_pending(a->net, 0);
@@ -1804,6 +1830,14 @@ LIS_TEST(teardown_tears_buffers_down_before_closing_below_vmbus_4_0)
 	destroy_clean(v30);
 }
 
+static bool relid_released(struct hs_host *h, void *arg)
+{
+	struct hs_vmbus_state vs;
+
+	hs_vmbus_state(h, &vs);
+	return vs.relids_released >= 1;
+}
+
 LIS_TEST(rescind_fails_sends_in_flight_and_removes_cleanly)
 {
 	struct setup su = { .nnics = 2 };
@@ -1821,7 +1855,7 @@ LIS_TEST(rescind_fails_sends_in_flight_and_removes_cleanly)
 	EXPECT(tenv_wait(T.env, nic_removed, a, WAIT_MS));
 	EXPECT_EQ(a->tx_fail + a->tx_ok, sent);
 	EXPECT_EQ(a->tx_fail, sent);
-	lis_msleep(100);
+	EXPECT(hs_wait(tenv_host(T.env), relid_released, NULL, WAIT_MS));
 	hs_vmbus_state(tenv_host(T.env), &vs);
 	EXPECT(vs.relids_released >= 1);
 	EXPECT_EQ(vs.protocol_errors, 0);
