@@ -388,6 +388,16 @@ static void teardown(void)
 	G.env = NULL;
 }
 
+static bool host_ejects_done(struct tenv *env, void *arg)
+{
+	unsigned int n;
+
+	pthread_mutex_lock(&H.lock);
+	n = H.ejects_done;
+	pthread_mutex_unlock(&H.lock);
+	return n >= *(unsigned int *)arg;
+}
+
 static bool kicked(struct tenv *env, void *arg)
 {
 	return __atomic_load_n(&G.kicks, __ATOMIC_SEQ_CST) >= *(unsigned int *)arg;
@@ -611,7 +621,8 @@ LIS_TEST(hot_add_and_eject_follow_the_host)
 	lis_vpci_work(G.v);
 	EXPECT_EQ(G.removed, 1);
 	EXPECT(lis_vpci_find(G.v, 1 << 3) == NULL);
-	lis_msleep(50);
+	k = 1;
+	EXPECT(tenv_wait(G.env, host_ejects_done, &k, 5000));
 	EXPECT_EQ(H.ejects_done, 1);
 	/* the bus goes: resources released, D0 left */
 	teardown();
@@ -646,7 +657,7 @@ LIS_TEST(a_function_missing_from_relations_is_removed)
 
 LIS_TEST(malformed_host_packets_are_counted_and_ignored)
 {
-	u64 errs;
+	u64 errs, end;
 	u8 b[64];
 
 	host_reset();
@@ -667,8 +678,12 @@ LIS_TEST(malformed_host_packets_are_counted_and_ignored)
 	host_send(b, 2);			/* too short for a type */
 	host_status(0x77, 0);			/* a completion nobody waits for */
 	pthread_mutex_unlock(&H.lock);
-	lis_msleep(200);
-	lis_vpci_work(G.v);
+	/* the callback counts some, the work item (after a kick) the others */
+	end = lis_time_ms() + 5000;
+	do {
+		lis_msleep(1);
+		lis_vpci_work(G.v);
+	} while (lis_vpci_protocol_errors(G.v) - errs < 5 && lis_time_ms() < end);
 	EXPECT_EQ(lis_vpci_protocol_errors(G.v) - errs, 5);
 	EXPECT(lis_vpci_find(G.v, 0) != NULL);
 	teardown();
