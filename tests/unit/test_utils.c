@@ -718,13 +718,15 @@ LIS_TEST(daemon_request_without_a_daemon_times_out_cleanly)
 	u8 msg[12] = { 5 };
 
 	ASSERT(d);
-	EXPECT_EQ(lis_icd_submit(d, msg, sizeof(msg), 30, td_done, &t, 1), 0);
+	/* 300 ms: the early timer below must come before the deadline even
+	 * when this thread is held up on a loaded machine */
+	EXPECT_EQ(lis_icd_submit(d, msg, sizeof(msg), 300, td_done, &t, 1), 0);
 	EXPECT_EQ(t.arms, 1);
 	/* an early timer does nothing but re-arm */
 	lis_icd_timeout(d);
 	EXPECT_EQ(t.calls, 0);
 	EXPECT_EQ(t.arms, 2);
-	lis_msleep(40);
+	lis_msleep(310);			/* past the deadline (a sleep only lasts longer) */
 	lis_icd_timeout(d);
 	EXPECT_EQ(t.calls, 1);
 	EXPECT_EQ(t.err, -ETIMEDOUT);
