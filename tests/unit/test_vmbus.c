@@ -675,6 +675,15 @@ LIS_TEST(rescind_during_io_stops_senders_and_closes_the_channel)
 	tenv_destroy(env);
 }
 
+/* the five malformed messages below counted and logged */
+static bool five_malformed_seen(struct tenv *env, void *arg)
+{
+	return lis_vmbus_protocol_errors(tenv_vmbus(env)) - *(u64 *)arg >= 5 &&
+	       port_log_contains("truncated offer") && port_log_contains("unknown message type") &&
+	       port_log_contains("shorter than its header") &&
+	       port_log_contains("answer nobody asked for") && port_log_contains("never offered");
+}
+
 LIS_TEST(malformed_host_messages_are_logged_and_ignored)
 {
 	struct tenv *env = boot_with_echo(1, NULL, NULL);
@@ -705,7 +714,7 @@ LIS_TEST(malformed_host_messages_are_logged_and_ignored)
 	raw[8] = 0xFF;
 	raw[9] = 0x05;
 	EXPECT_EQ(hs_post_raw_message(tenv_host(env), raw, 12), 0);
-	lis_msleep(300);
+	EXPECT(tenv_wait(env, five_malformed_seen, &before, 5000));
 	EXPECT_EQ(lis_vmbus_protocol_errors(tenv_vmbus(env)) - before, 5);
 	EXPECT(port_log_contains("truncated offer"));
 	EXPECT(port_log_contains("unknown message type"));
@@ -739,6 +748,17 @@ LIS_TEST(offers_with_bad_relids_or_no_primary_are_refused)
 	tenv_destroy(env);
 }
 
+static bool collector_broken(struct tenv *env, void *arg)
+{
+	struct collector *c = arg;
+	unsigned int n;
+
+	pthread_mutex_lock(&c->lock);
+	n = c->errors;
+	pthread_mutex_unlock(&c->lock);
+	return n >= 1 && port_log_contains("ring corrupted");
+}
+
 LIS_TEST(ring_corrupted_by_the_host_breaks_only_that_channel)
 {
 	struct tenv *env = tenv_create(NULL);
@@ -761,7 +781,7 @@ LIS_TEST(ring_corrupted_by_the_host_breaks_only_that_channel)
 	port_log_clear();
 	ctl[0] = 3 * 4096 + 64;
 	hs_channel_signal(hs_device_channel(dev[0], 0));
-	lis_msleep(200);
+	EXPECT(tenv_wait(env, collector_broken, &c0, 5000));
 	EXPECT(c0.errors >= 1);
 	EXPECT(port_log_contains("ring corrupted"));
 	/* the other channel is unaffected */
@@ -814,6 +834,7 @@ LIS_TEST(many_channels_with_concurrent_senders)
 	struct sender s[NCHAN];
 	pthread_t t[NCHAN];
 	unsigned int i;
+	u64 end;
 
 	ASSERT(env);
 	/* every channel open before the senders start: an open waits for the
@@ -826,6 +847,11 @@ LIS_TEST(many_channels_with_concurrent_senders)
 		pthread_create(&t[i], NULL, send_loop, &s[i]);
 	}
 	lis_msleep(500);
+	/* a loaded machine may not have run every sender yet: each sends one */
+	end = lis_time_ms() + 5000;
+	for (i = 0; i < NCHAN; i++)
+		while (!__atomic_load_n(&s[i].sent, __ATOMIC_SEQ_CST) && lis_time_ms() < end)
+			lis_msleep(1);
 	for (i = 0; i < NCHAN; i++)
 		__atomic_store_n(&s[i].stop, true, __ATOMIC_SEQ_CST);
 	for (i = 0; i < NCHAN; i++) {
@@ -852,6 +878,19 @@ static void on_sub(struct lis_channel *sub, void *ctx)
 	}
 }
 
+static bool subs_open(struct hs_device *dev, unsigned int n)
+{
+	struct hs_channel *hch;
+	unsigned int i;
+
+	for (i = 1; i <= n; i++) {
+		hch = hs_device_channel(dev, i);
+		if (!hch || !hs_channel_is_open(hch))
+			return false;
+	}
+	return true;
+}
+
 LIS_TEST(sub_channels_are_offered_to_their_primary_and_carry_io)
 {
 	struct hs_device *dev;
@@ -870,7 +909,9 @@ LIS_TEST(sub_channels_are_offered_to_their_primary_and_carry_io)
 	for (i = 0; i < 100 && __atomic_load_n(&sub_n, __ATOMIC_SEQ_CST) < 3; i++)
 		lis_msleep(10);
 	EXPECT_EQ(sub_n, 3);
-	lis_msleep(100);
+	/* sub_n counts on_sub's start; its open_collect waits for the host */
+	for (i = 0; i < 5000 && !subs_open(dev, 3); i++)
+		lis_msleep(1);
 	for (i = 1; i <= 3; i++) {
 		struct hs_channel *hch = hs_device_channel(dev, i);
 
