@@ -67,20 +67,9 @@ main() {
 	[ "$builtin" = 0 ] || builtin_uninstall
 	if [ "$builtin" = 1 ] && [ ${#PLAN_ERASE[@]} -eq 0 ] && [ -z "$(blocked_modules_of)" ] && ! [ -e "$(rp "$LIS_STATE")" ]; then
 		: # only the built-in path's configuration was there
-	elif root_uses_rpm; then
-		# the packages' own scriptlets must not run DKMS removals behind our back
-		run_plan uninstall
 	else
-		local v k
-		v=$(installed_version lis-dkms)
-		# the DKMS removal changes these kernels' modules before the plan
-		# runs: their images are rebuilt all the same
-		for k in $(installed_kernels); do
-			[ "$(kernel_mode "$k")" = intree ] || REFRESH_KERNELS+=("$k")
-		done
-		lock_take || fail_with "$EX_FAILED" "Another LIS installer is running; nothing was changed."
-		[ -z "$v" ] || dkms_remove_all "${v%-*}" || warn "dkms remove failed"
-		lock_release
+		# one transaction: the packages (rpm's scriptlets, or on other
+		# roots erase_payload, remove the DKMS builds inside it) and the images
 		run_plan uninstall
 	fi
 	cleanup_leftovers

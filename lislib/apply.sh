@@ -34,7 +34,7 @@ apply_plan() {
 		verify_signatures ${PLAN_INSTALL[@]+"${PLAN_INSTALL[@]}"} || { warn "a package's signature does not verify"; return 1; }
 		rpm_transaction || { warn "the rpm transaction failed"; return 1; }
 	else
-		for f in ${PLAN_ERASE[@]+"${PLAN_ERASE[@]}"}; do remove_payload "$f" || return 1; done
+		for f in ${PLAN_ERASE[@]+"${PLAN_ERASE[@]}"}; do erase_payload "$f" || return 1; done
 		for f in ${PLAN_INSTALL[@]+"${PLAN_INSTALL[@]}"}; do
 			replace_payload "$f" || { warn "cannot replace the installed $(rpm_field "$f" '%{NAME}')"; return 1; }
 			unpack_payload "$f" || { warn "cannot unpack ${f##*/}"; return 1; }
@@ -55,11 +55,7 @@ apply_plan() {
 			warn "$k: expected $(planned_mode "$k") drivers after the packages, found $(kernel_mode "$k")"
 			return 1
 		fi
-		# (REFRESH_KERNELS: changed before the plan ran, e.g. DKMS builds
-		# uninstall.sh removed first)
-		if [ "$(lis_digest "$k")" = "${BEFORE_DIGEST[$k]}" ]; then
-			case " ${REFRESH_KERNELS[*]-} " in *" $k "*) ;; *) continue ;; esac
-		fi
+		[ "$(lis_digest "$k")" != "${BEFORE_DIGEST[$k]}" ] || continue
 		[ -n "${PLAN_ACTION[$k]:-}" ] || say "  $k: not in the plan, but the packages change its drivers too"
 		refresh_kernel "$k" "$(kernel_mode "$k")" || return 1
 		CHANGED_KERNELS+=("$k")
@@ -68,7 +64,7 @@ apply_plan() {
 }
 
 # run_plan TOOL: apply the plan under the lock; on failure roll back and exit
-CHANGED_KERNELS=() REFRESH_KERNELS=()
+CHANGED_KERNELS=()
 run_plan() {
 	local tool=$1
 	lock_take || fail_with "$EX_FAILED" "Another LIS installer is running; nothing was changed."

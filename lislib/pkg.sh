@@ -227,29 +227,96 @@ unpack_payload() {
 		done
 	done <<< "$list"
 	mkdir -p "$(rp /var/lib/lis)" || return 1
-	run bash -c 'set -o pipefail; rpm2cpio "$1" | (cd "$2" && cpio -idmu --quiet --no-absolute-filenames)' _ "$f" "$(rp /)" || return 1
+	# recorded before the unpacking: what a failed one left half done is
+	# taken away by the rollback too
 	{
 		printf 'package %s %s\n' "$name" "$ver"
 		printf '%s\n' "$list" | sed "s|^|file $name |"
 		printf '%s' "$dirs" | sort -u | sed "s|^|file $name |"
-	} >> "$(rp /var/lib/lis/manifest)"
+	} >> "$(rp /var/lib/lis/manifest)" || return 1
 	journal_add unpacked "$name"
+	run bash -c 'set -o pipefail; rpm2cpio "$1" | (cd "$2" && cpio -idmu --quiet --no-absolute-filenames)' _ "$f" "$(rp /)"
 }
 # replace_payload RPMFILE: before a package is unpacked over an installed
-# version of itself, that version goes, as rpm -U would take it away: its
-# files and manifest lines, and for lis-dkms its DKMS version (whose sources
-# go with it).  Without this an upgrade left both versions in the manifest,
-# and uninstall.sh removed the old DKMS version and kept the new one.
+# version of itself, that version goes, as rpm -U would take it away.
+# Without this an upgrade left both versions in the manifest, and
+# uninstall.sh removed the old DKMS version and kept the new one.
 replace_payload() {
 	local f=$1 name old new
 	name=$(rpm_field "$f" '%{NAME}') new=$(rpm_field "$f" '%{VERSION}-%{RELEASE}')
 	old=$(installed_version "$name")
 	[ -n "$old" ] || return 0
 	log "replacing the unpacked $name $old with $new"
-	if [ "$name" = lis-dkms ] && [ "${old%-*}" != "${new%-*}" ]; then
-		dkms_remove_all "${old%-*}" || return 1
+	if [ "${old%-*}" = "${new%-*}" ]; then
+		erase_payload "$name" keep-dkms
+	else
+		erase_payload "$name"
+	fi
+}
+
+# erase_payload NAME [keep-dkms]: take an unpacked package away as rpm -e
+# would: its files and manifest lines, and for lis-dkms its DKMS version
+# (whose sources go with it) unless told to keep it.  A copy stays under
+# /var/lib/lis/undo until the transaction commits, for the rollback.
+erase_payload() {
+	local name=$1 v
+	v=$(installed_version "$name") v=${v%-*}
+	stash_payload "$name" "$v" || { warn "cannot keep a copy of $name $v for a rollback"; return 1; }
+	if [ "$name" = lis-dkms ] && [ "${2:-}" != keep-dkms ] && [ -n "$v" ]; then
+		dkms_remove_all "$v" || return 1
 	fi
 	remove_payload "$name"
+}
+
+# payload_paths NAME VERSION: what erasing an unpacked package takes away,
+# relative to the root: its files and directories, and for lis-dkms the
+# DKMS tree of lis and the module files DKMS installed for that version
+payload_paths() {
+	local name=$1 v=$2 f k m
+	while read -r f; do
+		[ -n "$f" ] || continue
+		if [ -e "$(rp "$f")" ] || [ -L "$(rp "$f")" ]; then printf '%s\n' "${f#/}"; fi
+	done <<< "$(sed -n "s|^file $name ||p" "$(rp /var/lib/lis/manifest)")"
+	if [ "$name" != lis-dkms ] || [ ! -d "$(rp /var/lib/dkms/lis)" ]; then return 0; fi
+	(cd "$(rp /)" && find var/lib/dkms/lis) || return 1
+	for m in "$(rp "/var/lib/dkms/lis/$v")"/*/*/module/*.ko*; do
+		[ -e "$m" ] || continue
+		k=${m%/*/module/*} k=${k##*/} m=${m##*/}
+		(cd "$(rp /)" && find "lib/modules/$k" -path "lib/modules/$k/kernel" -prune -o -name "${m%%.ko*}.ko*" -print) || return 1
+	done
+}
+
+# stash_payload NAME VERSION: keep what erase_payload is about to take away
+# as a cpio archive under /var/lib/lis/undo, and (once per transaction) the
+# manifest as it was
+stash_payload() {
+	local name=$1 u
+	u=$(rp /var/lib/lis/undo)
+	mkdir -p "$u" || return 1
+	[ -e "$u/manifest" ] || cp -p "$(rp /var/lib/lis/manifest)" "$u/manifest" || return 1
+	payload_paths "$name" "$2" | LC_ALL=C sort -u > "$u/$name.paths" || return 1
+	(cd "$(rp /)" && cpio -o -H newc --quiet < "$u/$name.paths" > "$u/$name.cpio") 2>> "$LIS_LOG" || return 1
+	journal_add erased "$name"
+}
+
+# restore_payload NAME: the rollback of erase_payload (after the new
+# version's files and DKMS builds are gone): the kept copy back in place.
+# The manifest comes back as a whole afterwards (restore_manifest).
+restore_payload() {
+	local name=$1 u
+	u=$(rp /var/lib/lis/undo)
+	[ -r "$u/$name.cpio" ] || { warn "no copy of the erased $name to put back"; return 1; }
+	log "putting the erased $name back"
+	if [ "$name" = lis-dkms ]; then
+		run rm -rf "$(rp /var/lib/dkms/lis)" || return 1
+	fi
+	(cd "$(rp /)" && cpio -idmu --quiet --no-absolute-filenames < "$u/$name.cpio") 2>> "$LIS_LOG"
+}
+
+restore_manifest() {
+	local u
+	u=$(rp /var/lib/lis/undo)
+	[ ! -e "$u/manifest" ] || cp -p "$u/manifest" "$(rp /var/lib/lis/manifest)"
 }
 
 # remove_payload NAME: take an unpacked package's files away again, then

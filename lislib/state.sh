@@ -23,6 +23,8 @@ lock_take() {
 	fi
 	echo "$$" > "$(rp /var/lib/lis/installer.lock)"
 	: > "$(rp "$LIS_JOURNAL")"
+	# copies a killed run kept for its rollback are no use without its journal
+	rm -rf "$(rp /var/lib/lis/undo)"
 }
 
 lock_release() {
@@ -102,9 +104,15 @@ rollback() {
 		[ -n "$v" ] || continue
 		remove_payload "$v" || ok=1
 	done <<< "$(journal_get unpacked | tac)"
+	while read -r v; do
+		[ -n "$v" ] || continue
+		restore_payload "$v" || { warn "cannot put the erased $v back"; ok=1; }
+	done <<< "$(journal_get erased | tac)"
+	restore_manifest || ok=1
+	[ "$ok" = 1 ] || rm -rf "$(rp /var/lib/lis/undo)"
 	# the module indexes: of every kernel when modules came or went, else
 	# of those this run re-indexed (none on the built-in initramfs-tools path)
-	if [ -n "$(journal_get dkms)$(journal_get rpm)$(journal_get unpacked)" ]; then
+	if [ -n "$(journal_get dkms)$(journal_get rpm)$(journal_get unpacked)$(journal_get erased)" ]; then
 		kernels=$(installed_kernels)
 	else
 		kernels=$(journal_get depmod | sort -u)
@@ -154,4 +162,5 @@ forget_undo() {
 		[ -n "$v" ] || continue
 		rm -f "$(rp "$v").lis-undo"
 	done <<< "$(journal_get file)"
+	rm -rf "$(rp /var/lib/lis/undo)"
 }

@@ -176,3 +176,16 @@ debian_first_image() {
 	fi
 	[ -s "$r/boot/initrd.img-$k" ]
 }
+
+# debian_tree_state ROOT KVER: what LIS may change in a root (the kernel's
+# own modules aside), as paths, types, modes and link targets, then every
+# file's content (the module indexes depmod writes again: by name only)
+debian_tree_state() {
+	local r=$1 k=$2 d dirs=()
+	for d in etc boot usr/src usr/share usr/sbin usr/libexec usr/lib/systemd usr/lib/kernel var/lib/dkms var/lib/lis "lib/modules/$k"; do
+		[ -e "$r/$d" ] && dirs+=("$d")
+	done
+	(cd "$r" && find "${dirs[@]}" -path "lib/modules/$k/kernel" -prune -o -printf '%p %y %m %l\n' | LC_ALL=C sort) || return 1
+	(cd "$r" && find "${dirs[@]}" -path "lib/modules/$k/kernel" -prune -o -type f ! -name 'modules.*' -print0 |
+		xargs -0 sha256sum | LC_ALL=C sort -k 2)
+}

@@ -138,6 +138,32 @@ image_check() {
 }
 check realroot:image_check_tells_our_image_from_the_in_tree_one image_check
 
+# a failed uninstall puts LIS back as it was: the DKMS builds and the
+# unpacked files it took away inside the transaction, and the image (the
+# root's dracut then fails: a configuration file of its ends it)
+failed_uninstall() {
+	local before rc=0 out
+	before=$(debian_tree_state "$R" "$K") || return 1
+	printf 'echo "dracut stopped by the test" >&2\nexit 1\n' > "$R/etc/dracut.conf.d/zz-lis-test-fail.conf"
+	out=$("$M/uninstall.sh" --root "$R" --yes 2>&1) || rc=$?
+	rm -f "$R/etc/dracut.conf.d/zz-lis-test-fail.conf"
+	if [ "$rc" != 1 ] || ! grep -q 'rolled back' <<< "$out"; then
+		echo "exit $rc"
+		echo "$out" | tail -n 10
+		return 1
+	fi
+	# the DKMS builds were gone when dracut failed
+	if ! grep -q "dkms remove -m lis -v $VER --all" "$R/var/log/lis/uninstall.log" ||
+		! grep -q "dracut stopped by the test" "$R/var/log/lis/uninstall.log"; then
+		echo "no DKMS removal, or no dracut failure, in the log"
+		return 1
+	fi
+	[ "$(debian_tree_state "$R" "$K")" = "$before" ] ||
+		{ diff <(echo "$before") <(debian_tree_state "$R" "$K") | head -n 20; return 1; }
+	[ "$(chroot "$R" modinfo -k "$K" -F filename hv_vmbus)" = "/lib/modules/$K/updates/dkms/hv_vmbus.ko" ]
+}
+check realroot:failed_uninstall_puts_lis_back_as_it_was failed_uninstall
+
 uninstall() {
 	local out
 	out=$("$M/uninstall.sh" --root "$R" --yes 2>&1) || { echo "$out" | tail -n 10; return 1; }

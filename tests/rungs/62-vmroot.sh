@@ -297,6 +297,30 @@ trial_commits() {
 }
 step vmroot:trial_boot_runs_on_our_storvsc_and_commits trial_commits || exit 0
 
+# ---- a failed upgrade puts the installed version back as it was ----
+failed_upgrade() {
+	local before after rc=0 out
+	mountpoint -q "$R" || mount_disk || return 1
+	before=$(debian_tree_state "$R" "$K") || return 1
+	# the new sources' directory exists and is immutable (ext4): lis-dkms
+	# fails to unpack after the old lis-tools and lis-dkms, with its DKMS
+	# builds, were taken away
+	mkdir "$R/usr/src/lis-$V2" && chattr +i "$R/usr/src/lis-$V2" || return 1
+	out=$("$T/medium2/upgrade.sh" --root "$R" --yes 2>&1) || rc=$?
+	chattr -i "$R/usr/src/lis-$V2" && rmdir "$R/usr/src/lis-$V2" || return 1
+	if [ "$rc" != 1 ] || ! grep -q 'rolled back' <<< "$out"; then
+		echo "exit $rc"
+		echo "$out" | tail -n 10
+		return 1
+	fi
+	grep -q "replacing the unpacked lis-dkms $V1" "$R/var/log/lis/upgrade.log" ||
+		{ echo "the upgrade failed before it replaced lis-dkms"; tail -n 5 "$R/var/log/lis/upgrade.log"; return 1; }
+	after=$(debian_tree_state "$R" "$K") || return 1
+	[ "$after" = "$before" ] || { diff <(echo "$before") <(echo "$after") | head -n 20; return 1; }
+	[ "$(modv hv_vmbus)" = "$V1" ] || { echo "hv_vmbus is $(modv hv_vmbus)"; return 1; }
+}
+step vmroot:failed_upgrade_puts_the_installed_version_back failed_upgrade || exit 0
+
 # ---- upgrade to the newer medium: a second trial, its image then broken ----
 upgrade_lis() {
 	mountpoint -q "$R" || mount_disk || return 1
