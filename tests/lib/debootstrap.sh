@@ -177,15 +177,28 @@ debian_first_image() {
 	[ -s "$r/boot/initrd.img-$k" ]
 }
 
-# debian_tree_state ROOT KVER: what LIS may change in a root (the kernel's
-# own modules aside), as paths, types, modes and link targets, then every
-# file's content (the module indexes depmod writes again: by name only)
-debian_tree_state() {
-	local r=$1 k=$2 d dirs=()
-	for d in etc boot usr/src usr/share usr/sbin usr/libexec usr/lib/systemd usr/lib/kernel var/lib/dkms var/lib/lis "lib/modules/$k"; do
-		[ -e "$r/$d" ] && dirs+=("$d")
+# debian_tree_dirs ROOT KVER: the directories LIS may touch in a root
+debian_tree_dirs() {
+	local d
+	for d in etc boot usr/src usr/share usr/sbin usr/libexec usr/lib/systemd usr/lib/kernel var/lib/dkms var/lib/lis "lib/modules/$2"; do
+		if [ -e "$1/$d" ]; then printf '%s\n' "$d"; fi
 	done
-	(cd "$r" && find "${dirs[@]}" -path "lib/modules/$k/kernel" -prune -o -printf '%p %y %m %l\n' | LC_ALL=C sort) || return 1
-	(cd "$r" && find "${dirs[@]}" -path "lib/modules/$k/kernel" -prune -o -type f ! -name 'modules.*' -print0 |
+}
+# debian_tree_paths ROOT KVER: what is in them (the kernel's own modules
+# and the module indexes depmod writes again aside), as paths, types, modes
+# and link targets
+debian_tree_paths() {
+	local dirs=()
+	readarray -t dirs < <(debian_tree_dirs "$1" "$2")
+	(cd "$1" && find "${dirs[@]}" -path "lib/modules/$2/kernel" -prune -o ! -name 'modules.*' -printf '%p %y %m %l\n' |
+		LC_ALL=C sort)
+}
+
+# debian_tree_state ROOT KVER: debian_tree_paths, then every file's content
+debian_tree_state() {
+	local dirs=()
+	debian_tree_paths "$1" "$2" || return 1
+	readarray -t dirs < <(debian_tree_dirs "$1" "$2")
+	(cd "$1" && find "${dirs[@]}" -path "lib/modules/$2/kernel" -prune -o -type f ! -name 'modules.*' -print0 |
 		xargs -0 sha256sum | LC_ALL=C sort -k 2)
 }

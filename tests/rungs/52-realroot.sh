@@ -62,15 +62,8 @@ if ! debian_first_image "$R" "$K" > "$T/first-image.log" 2>&1; then
 	exit 0
 fi
 
-# what LIS may touch, as paths and modes (logs and images aside)
-layout() {
-	local d dirs=()
-	for d in etc usr/lib/kernel usr/lib/systemd usr/share usr/src usr/libexec usr/sbin var/lib/dkms "lib/modules/$K"; do
-		[ -e "$R/$d" ] && dirs+=("$d")
-	done
-	(cd "$R" && find "${dirs[@]}" -path "lib/modules/$K/kernel" -prune -o ! -name 'modules.*' -printf '%p %y %m %l\n' |
-		LC_ALL=C sort)
-}
+# what LIS may touch, as paths and modes
+layout() { debian_tree_paths "$R" "$K"; }
 # in_image FILE: a file of the root's live image, as dracut's own lsinitrd
 # reads it (Debian 12 is merged-/usr: the image holds usr/lib/modules, and
 # lib is a link that cpio does not follow)
