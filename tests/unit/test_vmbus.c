@@ -604,8 +604,8 @@ static void *send_loop(void *arg)
 	while (!__atomic_load_n(&s->stop, __ATOMIC_SEQ_CST)) {
 		s->last = lis_channel_send(s->ch, LIS_VMBUS_PKT_DATA_INBAND, 1, s->sent + 1,
 					   msg, sizeof(msg));
-		if (s->last == 0)
-			s->sent++;
+		if (s->last == 0)	/* (sent is read while this runs) */
+			__atomic_store_n(&s->sent, s->sent + 1, __ATOMIC_SEQ_CST);
 		else if (s->last != -EAGAIN)
 			break;
 	}
